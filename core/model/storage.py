@@ -1,0 +1,3 @@
+"""(placeholder: filled in by its owner)"""
+
+RESOURCES: dict = {}
