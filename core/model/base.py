@@ -62,11 +62,31 @@ def OneOf(*values):  # noqa: N802 - reads like a type
     return Annotated[Literal[values], DIRECTIVE_OK]
 
 
-def F(description: str, default: Any = ..., **kw) -> Any:  # noqa: N802 - short on purpose
-    """A documented field. ``default=...`` (the default) makes it required."""
+def F(description: str, default: Any = ..., *, ref: str | tuple[str, ...] | None = None, **kw) -> Any:  # noqa: N802
+    """A documented field. ``default=...`` (the default) makes it required.
+
+    ``ref`` marks a field whose value names another resource of the stack, of
+    one of the given types (``"*"`` for any, ``"connectable"`` for connectTo):
+    rules check it, the language server completes and navigates it.
+    """
+    if ref is not None:
+        extra = dict(kw.pop("json_schema_extra", None) or {})
+        extra[REF_KEY] = [ref] if isinstance(ref, str) else list(ref)
+        kw["json_schema_extra"] = extra
     if default is ... and "default_factory" in kw:
         return Field(description=description, **kw)
     return Field(default, description=description, **kw)
+
+
+REF_KEY = "x-stp-ref"
+
+
+def ref_types(field_info) -> tuple[str, ...] | None:
+    """Resource types a field refers to (see ``F(ref=...)``), or None."""
+    extra = field_info.json_schema_extra
+    if isinstance(extra, dict) and REF_KEY in extra:
+        return tuple(extra[REF_KEY])
+    return None
 
 
 class StpModel(BaseModel):

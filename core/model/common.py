@@ -139,7 +139,7 @@ ConnectToTarget = Str
 
 
 class CognitoAuthorizerProps(StpModel):
-    userPoolName: Str = F("Name of the `user-auth-pool` resource whose JWTs are accepted.")
+    userPoolName: Str = F("Name of the `user-auth-pool` resource whose JWTs are accepted.", ref="user-auth-pool")
     identitySources: list[Str] | None = F(
         "Where the token is read from, e.g. `$request.header.Authorization` (the default).", None
     )
@@ -151,7 +151,7 @@ class CognitoAuthorizer(StpModel):
 
 
 class LambdaAuthorizerProps(StpModel):
-    functionName: Str = F("Name of the `function` resource that decides whether a request is allowed.")
+    functionName: Str = F("Name of the `function` resource that decides whether a request is allowed.", ref="function")
     iamResponse: Bool | None = F(
         "The function answers with an IAM policy (payload 1.0 style) instead of a simple `isAuthorized` flag.", None
     )

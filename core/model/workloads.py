@@ -38,7 +38,7 @@ HTTP_METHODS = ("*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
 class HttpApiEventProps(StpModel):
-    httpApiGatewayName: Str = F("Name of the `http-api-gateway` resource that forwards requests to this container.")
+    httpApiGatewayName: Str = F("Name of the `http-api-gateway` resource that forwards requests to this container.", ref="http-api-gateway")
     containerPort: Int = F("Port the container listens on for these requests.")
     path: Str = F(
         "URL path to match, e.g. `/users/{id}` or `/{proxy+}` for everything below. `*` matches any path"
@@ -65,7 +65,7 @@ class LbQueryParamCondition(StpModel):
 
 
 class AlbEventProps(StpModel):
-    loadBalancerName: Str = F("Name of the `application-load-balancer` resource that forwards requests here.")
+    loadBalancerName: Str = F("Name of the `application-load-balancer` resource that forwards requests here.", ref="application-load-balancer")
     containerPort: Int = F("Port the container listens on for these requests.")
     priority: Int = F(
         "Order in which the load balancer evaluates its rules: lower numbers first. Must be unique per load balancer"
@@ -88,7 +88,7 @@ class AlbEvent(StpModel):
 
 
 class NlbEventProps(StpModel):
-    loadBalancerName: Str = F("Name of the `network-load-balancer` resource that forwards traffic here.")
+    loadBalancerName: Str = F("Name of the `network-load-balancer` resource that forwards traffic here.", ref="network-load-balancer")
     listenerPort: Int = F("Port of the load balancer listener whose traffic comes to this container.")
     containerPort: Int = F("Port the container listens on.")
 
@@ -134,7 +134,7 @@ ContainerEvent = Annotated[
 
 
 class ContainerDependency(StpModel):
-    containerName: Str = F("Name of another container of the same workload.")
+    containerName: Str = F("Name of another container of the same workload.", ref="container")
     condition: OneOf("START", "COMPLETE", "SUCCESS", "HEALTHY") = F(
         "When this container may start: `START` once the other has started, `COMPLETE` once it has exited,"
         " `SUCCESS` once it has exited with code 0, `HEALTHY` once its health check passes."
@@ -165,7 +165,7 @@ class LoadBalancerHealthCheck(StpModel):
 
 
 class EfsMountProps(StpModel):
-    efsFilesystemName: Str = F("Name of the `efs-filesystem` resource to mount.")
+    efsFilesystemName: Str = F("Name of the `efs-filesystem` resource to mount.", ref="efs-filesystem")
     mountPath: Str = F("Absolute path inside the container where the file system appears, e.g. `/data`.")
     rootDirectory: Str = F("Folder of the file system to mount. Default: `/` (all of it).", "/")
 
@@ -269,9 +269,10 @@ class WorkloadDeployment(StpModel):
         "Name of a `function` run before any production traffic reaches the new version; it reports success or failure"
         " and can test the new version through the test listener.",
         None,
+        ref="function",
     )
     afterTrafficShiftFunction: Str | None = F(
-        "Name of a `function` run after all traffic has moved; failure rolls the deployment back.", None
+        "Name of a `function` run after all traffic has moved; failure rolls the deployment back.", None, ref="function"
     )
     testListenerPort: Int | None = F(
         "Load balancer port serving the new version only, for tests in `beforeAllowTrafficFunction`. Needed with"
@@ -299,6 +300,7 @@ class _WorkloadCommon(StpModel):
         "Resources of this stack (or `aws:ses`) the workload may use: IAM permissions, network access and"
         " `STP_<NAME>_<PARAM>` environment variables are set up for each.",
         None,
+        ref="connectable",
     )
     iamRoleStatements: list[IamRoleStatement] | None = F("Raw IAM statements added to the workload's role.", None)
 
@@ -387,7 +389,7 @@ class WebServiceProps(_SingleContainerProps):
     cdn: AnyValue = F("Put a CloudFront CDN in front of the service.", None)
     alarms: list[AnyValue] | None = F("Alarms watching the service's metrics.", None)
     disabledGlobalAlarms: list[Str] | None = F("Names of globally defined alarms not to apply to this service.", None)
-    useFirewall: Str | None = F("Name of a `web-app-firewall` resource that filters traffic to the service.", None)
+    useFirewall: Str | None = F("Name of a `web-app-firewall` resource that filters traffic to the service.", None, ref="web-app-firewall")
     deployment: WorkloadDeployment | None = F(
         "Shift traffic to new versions gradually. Needs `loadBalancing` of type `application-load-balancer`.", None
     )

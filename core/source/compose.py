@@ -35,6 +35,14 @@ class ComposeResult:
 
 PLAIN = "plain"  # the tag we give implicitly-typed nodes; the converter resolves them
 
+try:
+    from ruamel.yaml.tag import Tag as _Tag
+
+    # one shared tag object: ruamel's Node wraps any str tag in a new Tag otherwise
+    _PLAIN_TAG = _Tag(suffix=PLAIN)
+except ImportError:  # pragma: no cover
+    _PLAIN_TAG = PLAIN
+
 
 if _CParser is not None:
 
@@ -42,7 +50,7 @@ if _CParser is not None:
         """libyaml composer that leaves implicit scalars untyped."""
 
         def resolve(self, kind, value, implicit):  # noqa: D401 - libyaml callback
-            return PLAIN
+            return _PLAIN_TAG
 
         def descend_resolver(self, current_node, current_index):
             pass

@@ -106,6 +106,14 @@ def plain_scalar(value: str):
     return value
 
 
+def tag_of(node) -> str:
+    """A node's tag as text, cheaply for the common untyped case."""
+    ctag = node.ctag
+    if ctag is not None and ctag.handle is None and ctag.suffix == "plain":
+        return "plain"
+    return node.tag or ""
+
+
 class _Converter:
     def __init__(self):
         self.problems: list[Problem] = []
@@ -126,14 +134,14 @@ class _Converter:
             value = self.mapping(node) if kind == "mapping" else self.sequence(node)
         finally:
             self.active.discard(key)
-        tag = node.tag
+        tag = tag_of(node)
         if tag in _CFN_TAGS:
             return {_CFN_TAGS[tag]: value}
         return value
 
     def scalar(self, node):
         value = node.value
-        tag = node.tag
+        tag = tag_of(node)
         if not node.style and (tag == "plain" or tag.startswith("tag:yaml.org,2002:")) and tag != _STR_TAG:
             result = plain_scalar(value)
         else:

@@ -22,35 +22,51 @@ class Found:
     depth: int  # how many path elements were matched
 
 
-def _lookup(node, key: str):
-    """The (key node, value node) a mapping resolves ``key`` to, as the converter does.
+def _index(node) -> tuple[dict, list]:
+    """Key → (key node, value node) of a mapping, plus its merge sources.
 
-    Explicit keys win over merged ones; among duplicates the last wins; among
-    merge sources the first wins.
+    Among duplicates the last wins, as in the converter.
     """
-    hit = None
-    merges = []
+    keys: dict = {}
+    merges: list = []
     for k, v in node.value:
         if k.id != "scalar":
             continue
         if k.value == "<<" and not k.style:
             merges.append(v)
-        elif k.value == key:
-            hit = (k, v)
-    if hit is not None:
-        return hit
-    for m in merges:
-        for src in (m.value if m.id == "sequence" else [m]):
-            if src.id == "mapping":
-                found = _lookup(src, key)
-                if found is not None:
-                    return found
-    return None
+        else:
+            keys[k.value] = (k, v)
+    return keys, merges
+
+
+class _Indexes(dict):
+    """Lazily built per-mapping key indexes, keyed by node id (nodes live as long as the tree)."""
+
+    def of(self, node):
+        found = self.get(id(node))
+        if found is None:
+            found = self[id(node)] = _index(node)
+        return found
 
 
 class Locator:
     def __init__(self, root):
         self.root = root
+        self._indexes = _Indexes()
+
+    def _lookup(self, node, key: str):
+        """Explicit keys win over merged ones; among merge sources the first wins."""
+        keys, merges = self._indexes.of(node)
+        hit = keys.get(key)
+        if hit is not None:
+            return hit
+        for m in merges:
+            for src in (m.value if m.id == "sequence" else [m]):
+                if src.id == "mapping":
+                    found = self._lookup(src, key)
+                    if found is not None:
+                        return found
+        return None
 
     def find(self, path) -> Found:
         node = self.root
@@ -60,7 +76,7 @@ class Locator:
             if node is None:
                 break
             if node.id == "mapping" and isinstance(step, str):
-                hit = _lookup(node, step)
+                hit = self._lookup(node, step)
                 if hit is None:
                     break
                 key, node = hit
