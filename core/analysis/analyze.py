@@ -211,6 +211,13 @@ def _index_symbols(result: Analysis) -> None:
             span = _inner(span, value, loc, rpath)
             kind = "container" if types == ("container",) else "resource"
             idx.references.append(Reference(value, kind, types, span, rpath, name))
+    if StacktapeConfig is not None and isinstance(result.data, dict):
+        found = []
+        walk_refs(StacktapeConfig, result.data, (), found)  # scripts' connectTo and the like
+        for rpath, value, types in found:
+            span = loc.value_span(rpath)
+            if span is not None:
+                idx.references.append(Reference(value, "resource", types, _inner(span, value, loc, rpath), rpath, None))
     for site in result.directives:
         d = site.directive
         for sub in d.walk():

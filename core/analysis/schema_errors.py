@@ -344,7 +344,12 @@ def _where(path, key=None) -> str:
     return f" in {format_path(path)}"
 
 
+_NAMED_MAPS = {"scripts": "script", "resources": "resource", "cloudformationResources": "CloudFormation resource"}
+
+
 def _kind_of(path) -> str:
+    if len(path) >= 2 and path[-2] in _NAMED_MAPS:
+        return _NAMED_MAPS[path[-2]]  # an entry of a name → item map, e.g. scripts.myScript
     for step in reversed(path):
         if isinstance(step, str):
             return {
