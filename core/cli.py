@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -96,6 +97,70 @@ def cmd_schema(args) -> int:
     return 0
 
 
+_NAME_CHARS = re.compile(r"[A-Za-z][-A-Za-z0-9]*")
+
+
+def cmd_compile(args) -> int:
+    from core.analysis import analyze
+    from core.compile import CompileError, compile_stack
+    from core.compile.registry import compiled_types
+
+    path = resolve_config(args.path)
+    stage = _stack_part(args.stage, "--stage")
+    analysis = analyze(read_text(path))
+    shown_name = str(path)
+    color = _use_color(sys.stderr)
+    for d in analysis.diagnostics:
+        if d.severity in ("error", "warning"):
+            sev = f"\x1b[{_COLORS[d.severity]}m{d.severity}\x1b[0m" if color else d.severity
+            print(f"{shown_name}:{d.span.line + 1}:{d.span.col + 1}: {sev}[{d.code}] {d.message}", file=sys.stderr)
+    if not analysis.ok:
+        print(_summary(shown_name, analysis), file=sys.stderr)
+        return 1
+    project = _stack_part(args.project, "--project") if args.project else _default_project(analysis, path)
+    try:
+        result = compile_stack(analysis, stage, project, args.region)
+    except CompileError as exc:
+        yet = " yet" if exc.unsupported_only else ""
+        print(f"stp compile: cannot compile {shown_name}{yet}:", file=sys.stderr)
+        for p in exc.problems:
+            print(f"  {p}", file=sys.stderr)
+        if any(p.kind == "unsupported" for p in exc.problems):
+            print(f"stp compile handles these resource types so far: {', '.join(compiled_types())}", file=sys.stderr)
+        return 1
+    for w in result.warnings:
+        print(f"{shown_name}: warning: {w}", file=sys.stderr)
+    template = result.template
+    n_res = len(template.get("Resources", {}))
+    text = json.dumps(template, indent=None if args.compact else 2)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    where = f" to {args.output}" if args.output else ""
+    images = f", {_plural(len(result.images), 'image')} to build" if result.images else ""
+    print(f"{shown_name}: compiled stack {project}-{stage}{where}: {_plural(n_res, 'resource')}{images}", file=sys.stderr)
+    return 0
+
+
+def _stack_part(value: str, option: str) -> str:
+    """Stage and project name become the stack name `<project>-<stage>`: letters, digits and dashes."""
+    if not re.fullmatch(r"[A-Za-z0-9][-A-Za-z0-9]*", value or ""):
+        raise UsageError(f"{option} {value!r}: use letters, digits and dashes (it becomes part of the stack name)")
+    return value
+
+
+def _default_project(analysis, path: Path) -> str:
+    """`serviceName` of the config, else the config folder's name made stack-name safe."""
+    service = getattr(analysis.config, "serviceName", None) if analysis.config is not None else None
+    if service and not str(service).startswith("$"):
+        return str(service)
+    folder = re.sub(r"[^A-Za-z0-9]+", "-", path.resolve().parent.name).strip("-")
+    if not _NAME_CHARS.fullmatch(folder or ""):
+        folder = f"stp-{folder}" if folder else "stp"
+    return folder
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stp",
@@ -129,6 +194,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", help="write to this file instead of standard output")
     s.add_argument("--compact", action="store_true", help="no indentation")
     s.set_defaults(func=cmd_schema)
+
+    c = sub.add_parser(
+        "compile",
+        help="turn a config into a CloudFormation template",
+        description="Validate a stacktape.yml and compile it into one CloudFormation template (JSON). Makes no AWS"
+        " calls: container images built from source become template parameters the deploy step fills. Exits with 1"
+        " when the config has errors or uses something the compiler does not handle yet.",
+    )
+    c.add_argument("path", nargs="?", help="config file or folder holding stacktape.yml (default: current folder)")
+    c.add_argument("--stage", required=True, help="stage to compile for, e.g. dev or production")
+    c.add_argument("--project", help="project name (default: serviceName of the config, else the config folder's name)")
+    c.add_argument("--region", default="us-east-1", help="AWS region the stack is meant for (default: us-east-1)")
+    c.add_argument("-o", "--output", help="write the template to this file instead of standard output")
+    c.add_argument("--compact", action="store_true", help="no indentation")
+    c.set_defaults(func=cmd_compile)
     return parser
 
 

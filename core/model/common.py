@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, Union
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
 
 from core.model.base import AnyValue, Bool, F, Int, Num, OneOf, Scalar, StpModel, Str
 
@@ -107,8 +109,27 @@ class ResourceLogging(StpModel):
     )
 
 
+_DNS_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+_DOMAIN_NAME_RX = re.compile(rf"(\*\.)?(?:{_DNS_LABEL}\.)+[A-Za-z](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.?")
+
+
+def _check_domain_name(value: str) -> str:
+    """A DNS host name (labels of letters, digits and inner dashes; a top-level label starting with a letter)."""
+    if "$" in value or (len(value) <= 253 and _DOMAIN_NAME_RX.fullmatch(value)):
+        return value  # text holding a directive resolves later
+    raise PydanticCustomError(
+        "invalid_domain_name",
+        "'{value}' is not a domain name: write a full host name such as 'api.example.com' (letters, digits, dashes"
+        " and dots; the last part starts with a letter)",
+        {"value": value},
+    )
+
+
+DomainName = Annotated[Str, AfterValidator(_check_domain_name)]
+
+
 class CustomDomain(StpModel):
-    domainName: Str = F(
+    domainName: DomainName = F(
         "Fully qualified domain name, e.g. `api.example.com`. Its hosted zone must exist in Route 53 of the account."
     )
     customCertificateArn: Str | None = F(
