@@ -16,6 +16,7 @@ from core.analysis.context import ResourceEntry, RuleContext
 from core.analysis.diagnostics import ERROR, INFORMATION, SEVERITY_ORDER, Diagnostic
 from core.analysis.refwalk import walk_refs
 from core.analysis.rules import load_rules
+from core.analysis.partial import validate_leniently
 from core.analysis.schema_errors import describe_value, errors_to_diagnostics
 from core.analysis.suggest import closest, one_of
 from core.analysis.symbols import Definition, Reference, SymbolIndex
@@ -102,6 +103,7 @@ def _analyze(text: str, strict: bool) -> Analysis:
             result.resources[name] = _validate_resource(result, name, body, locator)
     _index_symbols(result)
     ctx = RuleContext(data, result.resources, locator, result.directives, result.symbols)
+    ctx.dropped = {p for entry in result.resources.values() for p in entry.dropped}
     for r in load_rules():
         try:
             r.check(ctx)
@@ -176,6 +178,8 @@ def _validate_resource(result: Analysis, name: str, body, locator: Locator) -> R
         entry.model = model.model_validate(body)
     except ValidationError as exc:
         result.diagnostics.extend(errors_to_diagnostics(exc, model, body, locator, path))
+        entry.model, dropped = validate_leniently(model, body, exc)
+        entry.dropped = tuple(path + d for d in dropped)
     return entry
 
 

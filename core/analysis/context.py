@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.analysis.diagnostics import ERROR, Diagnostic
+from core.analysis.partial import near_dropped
 from core.source.locate import Locator
 from core.source.span import Span
 
@@ -16,6 +17,7 @@ class ResourceEntry:
     data: object  # the raw mapping as written
     model: object | None = None  # the validated pydantic model, when it validated
     modelled: bool = False  # do we have a model for this type at all
+    dropped: tuple = ()  # absolute paths set aside to get a partial model (see analysis.partial)
 
     @property
     def path(self) -> tuple:
@@ -35,6 +37,7 @@ class RuleContext:
     directives: list  # DirectiveSite list from the converter
     symbols: object
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    dropped: set = field(default_factory=set)  # parts of resources already reported as invalid
 
     def span(self, path: tuple, on: str = "value") -> Span:
         if on == "key":
@@ -45,6 +48,8 @@ class RuleContext:
 
     def report(self, code: str, message: str, path: tuple, *, on: str = "value", severity: str = ERROR,
                span: Span | None = None, **data) -> None:
+        if self.dropped and near_dropped(tuple(path), self.dropped):
+            return  # computed from a partial model next to something already reported
         self.diagnostics.append(Diagnostic(code, message, span or self.span(path, on), severity, tuple(path), data))
 
     def of_type(self, *types: str):

@@ -181,3 +181,46 @@ def test_empty_and_non_map_documents():
     assert analyze("").diagnostics == []
     [d] = analyze("- a\n- b\n").diagnostics
     assert d.code == "invalid-type"
+
+
+def test_rule_errors_show_alongside_schema_errors_in_the_same_resource():
+    text = yaml("""
+        resources:
+          api:
+            type: worker-service
+            properties:
+              packaging:
+                type: prebuilt-image
+                properties:
+                  image: nginx
+              resources:
+                cpu: 0.25
+                memory: 512
+              scaling:
+                minInstances: 5
+                maxInstances: 2
+                scalingPolicy:
+                  keepAvgCpuUtilizaton: 70
+    """)
+    found = {(d.span.line + 1, d.code) for d in analyze(text).errors}
+    assert found == {(14, "scaling-instances"), (16, "unknown-property")}
+
+
+def test_a_bad_value_does_not_also_trigger_rules_about_its_default():
+    text = yaml("""
+        resources:
+          api:
+            type: worker-service
+            properties:
+              packaging:
+                type: prebuilt-image
+                properties:
+                  image: nginx
+              resources:
+                cpu: 0.25
+                memory: 512
+              scaling:
+                minInstances: 3
+                maxInstances: lots
+    """)
+    assert [(d.span.line + 1, d.code) for d in analyze(text).errors] == [(14, "invalid-type")]
