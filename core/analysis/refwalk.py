@@ -9,11 +9,11 @@ working while the user is typing. Models mark reference fields with
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal, get_args, get_origin
+from typing import get_args, get_origin
 
 from pydantic import BaseModel
 
-from core.analysis.schema_errors import _strip, _tag_of, _union_members
+from core.analysis.schema_errors import _tag_of, _union_members
 from core.model.base import ref_types
 
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field
 
-from core.model.base import Bool, F, Int, Num, OneOf, StpModel, Str
+from core.model.base import Bool, F, OneOf, StpModel, Str
 
 
 class LanguageSpecificConfig(StpModel):

@@ -8,8 +8,7 @@ against the official schema and to list what may be written at a path.
 from __future__ import annotations
 
 import types
-import typing
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Union, get_args, get_origin
 
 from pydantic import BaseModel
 

@@ -107,7 +107,7 @@ class _Parser:
                 self.pos += 1
                 break
             if c == "":
-                raise DirectiveSyntaxError(f"$" + name + "( is never closed: add ')'", len(self.text))
+                raise DirectiveSyntaxError("$" + name + "( is never closed: add ')'", len(self.text))
             raise DirectiveSyntaxError(
                 f"expected ',' or ')' in the arguments of ${name}(...) but found {c!r}", self.pos
             )
