@@ -78,9 +78,13 @@ def _prune(value, tree):
 
 
 def near_dropped(path: tuple, dropped: set[tuple]) -> bool:
-    """Is ``path`` inside a dropped part, its sibling or the object holding it (its inputs may be defaults)?"""
+    """Is ``path`` a sibling of a dropped part or the object holding it (its inputs may be defaults)?
+
+    Findings *inside* a dropped part are kept: the model never saw it, so they come from rules that read
+    the text as written (references), and those are as true as ever.
+    """
     for d in dropped:
-        if path[: len(d)] == d or path == d[:-1]:
+        if path == d[:-1] or (len(path) == len(d) and path[:-1] == d[:-1]):
             return True
         if len(path) == len(d) and path[:-1] == d[:-1]:
             return True

@@ -8,6 +8,8 @@ and phrased in our words with the allowed values and a did-you-mean.
 
 from __future__ import annotations
 
+import re
+
 import types
 from functools import lru_cache
 from typing import Annotated, Literal, Union, get_args, get_origin
@@ -325,7 +327,7 @@ def _safe_value(data, path):
 
 
 def _first_sentence(text: str) -> str:
-    s = text.split(". ")[0].rstrip(".")
+    s = re.split(r"(?<!\be\.g)(?<!\bi\.e)\. ", text)[0].rstrip(".")
     return s[0].lower() + s[1:] if s else s
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from core.model.alarms import ALB_TRIGGERS, HTTP_API_TRIGGERS, WebServiceAlarm, _fail, _problem
 from core.model.base import AnyValue, Bool, F, Int, Num, OneOf, StpModel, Str
+from core.model.cdn import CdnConfig
 from core.model.common import (
     ConnectToTarget,
     Cors,
@@ -386,13 +388,60 @@ class WebServiceProps(_SingleContainerProps):
     )
     cors: Cors | None = F("Cross-origin (CORS) settings, answered by the gateway or load balancer.", None)
     customDomains: list[CustomDomain] | None = F("Domains that point at the service, with TLS certificates.", None)
-    cdn: AnyValue = F("Put a CloudFront CDN in front of the service.", None)
-    alarms: list[AnyValue] | None = F("Alarms watching the service's metrics.", None)
+    cdn: CdnConfig | None = F(
+        "Put a CloudFront distribution in front of the service (edge caching, route rewrites, edge functions)."
+        " Works with an `http-api-gateway` or `application-load-balancer` in front, not with a network load"
+        " balancer.",
+        None,
+    )
+    alarms: list[WebServiceAlarm] | None = F(
+        "Alarms on the metrics of what fronts the service (error rate and latency of the HTTP API Gateway, or"
+        " error rate, unhealthy targets and any metric of the load balancer) and who is notified. They add to"
+        " alarms defined globally for the account.",
+        None,
+    )
     disabledGlobalAlarms: list[Str] | None = F("Names of globally defined alarms not to apply to this service.", None)
     useFirewall: Str | None = F("Name of a `web-app-firewall` resource that filters traffic to the service.", None, ref="web-app-firewall")
     deployment: WorkloadDeployment | None = F(
         "Shift traffic to new versions gradually. Needs `loadBalancing` of type `application-load-balancer`.", None
     )
+
+    @model_validator(mode="after")
+    def _alarms_and_cdn_fit_the_front(self):
+        """Alarm triggers watch what fronts the service; a network load balancer takes neither alarms nor a CDN."""
+        front = self.loadBalancing.type if self.loadBalancing is not None else "http-api-gateway"
+        problems = []
+        if front == "network-load-balancer":
+            if self.cdn is not None and self.cdn.enabled is not False:
+                problems.append(_problem(
+                    ("cdn",),
+                    "A CDN can only be put in front of an HTTP API Gateway or an application load balancer, not a"
+                    " network load balancer; change 'loadBalancing' or remove 'cdn'",
+                    None,
+                ))
+            if self.alarms:
+                problems.append(_problem(
+                    ("alarms",),
+                    "There are no alarm triggers for a network load balancer; alarms need an HTTP API Gateway or an"
+                    " application load balancer in front of the service",
+                    None,
+                ))
+        else:
+            fitting, other = (
+                (HTTP_API_TRIGGERS, "an HTTP API Gateway (the default)") if front == "http-api-gateway"
+                else (ALB_TRIGGERS, "an application load balancer")
+            )  # fmt: skip
+            for i, alarm in enumerate(self.alarms or ()):
+                kind = alarm.trigger.type
+                if kind not in fitting:
+                    problems.append(_problem(
+                        ("alarms", i, "trigger", "type"),
+                        f"'{kind}' does not fit this service: it is behind {other}, so use one of"
+                        f" {', '.join(fitting)}",
+                        kind,
+                    ))
+        _fail(type(self).__name__, problems)
+        return self
 
 
 class WebService(_Resource):

@@ -147,7 +147,7 @@ def test_reference_to_wrong_resource_type():
                       properties: {httpApiGatewayName: gw, containerPort: 80, path: /, method: GET}
         """)
     [d] = [d for d in errors(text) if d.code == "wrong-reference-type"]
-    assert "'gw' is a sqs-queue" in d.message and d.span.line == 12
+    assert "'gw' is an sqs-queue" in d.message and d.span.line == 12
 
 
 def test_resource_names_must_be_alphanumeric():

@@ -53,18 +53,7 @@ CONNECTED_TYPES = ["bucket", "sqs-queue", "sns-topic", "dynamo-db-table", "event
                    "relational-database", "redis-cluster"]
 
 
-# Types whose models are still being written (cdn, alarms, functions, queues, storage): strict xfail, so
-# this list must shrink as soon as a model reaches its floor. Empty it when issue 2 is resolved.
-IN_PROGRESS = {"web-service", "http-api-gateway", "application-load-balancer", "bucket", "sqs-queue", "sns-topic",
-               "dynamo-db-table", "event-bus", "function", "relational-database"}
-
-
-def _floor(rtype: str, floor: float):
-    marks = [pytest.mark.xfail(strict=True, reason="model in progress")] if rtype in IN_PROGRESS else []
-    return pytest.param(rtype, floor, marks=marks)
-
-
-@pytest.mark.parametrize("rtype,floor", [_floor(t, 0.95) for t in CORE_TYPES] + [_floor(t, 0.80) for t in CONNECTED_TYPES])
+@pytest.mark.parametrize("rtype,floor", [(t, 0.95) for t in CORE_TYPES] + [(t, 0.80) for t in CONNECTED_TYPES])
 def test_model_covers_the_official_property_paths(shared, rtype, floor):
     reference = json.loads((shared / "reference" / "stacktape-properties.json").read_text())
     model = RESOURCE_MODELS.get(rtype)
