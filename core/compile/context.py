@@ -40,9 +40,11 @@ class CompileContext:
     warnings: list[Problem] = field(default_factory=list)
     workloads: dict = field(default_factory=dict)  # name → CompiledWorkload
     images: dict = field(default_factory=dict)  # parameter id → what the deploy step must build
+    artifacts: dict = field(default_factory=dict)  # what else the deploy step must supply (function code, secret values)
     referenced_ids: dict = field(default_factory=dict)  # logical ids named by $CfResourceParam
     resource_outputs: dict = field(default_factory=dict)  # resource name → {what: output id}
     network: Any = None  # set by vpc.network(ctx) on first use
+    extra: dict = field(default_factory=dict)  # per-family scratch space (ingress keeps its load balancers here)
     _deferred: list = field(default_factory=list)
     _seq: int = 0
 

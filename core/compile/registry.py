@@ -28,7 +28,7 @@ HOOKS: dict[tuple[str, str], Callable] = {}
 HOOK_KINDS = {
     "event": "fn(ctx, target: EventTarget) — traffic to a container port (key: event type)",
     "connect": "fn(ctx, workload: CompiledWorkload, target_name) — access to a connectTo target (key: target type or 'aws:ses')",
-    "deployment": "fn(ctx, workload: CompiledWorkload) — gradual (CodeDeploy) releases (key: 'ecs')",
+    "deployment": "fn(ctx, workload: CompiledWorkload) — gradual releases with ECS's own canary/linear/blue-green (key: 'ecs')",
     "log-forwarding": "fn(ctx, workload, container: ContainerSpec, log_group) — ship logs elsewhere (key: forwarding type)",
     "volume": "fn(ctx, workload, container: ContainerSpec, mount) — mount volumes (key: volume type)",
     "feature": "fn(ctx, workload) — a workload setting another module owns (key: 'cdn', 'alarms', 'useFirewall')",

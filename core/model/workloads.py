@@ -26,13 +26,13 @@ from core.model.common import (
 from core.model.packaging import ContainerPackaging
 
 FARGATE_CPUS = (0.25, 0.5, 1, 2, 4, 8, 16)
+# The official schema lists five; ECS's native canary/linear strategies take any bake time, so the
+# other steps Lambda offers are accepted too (and `...Every1Minute`, Lambda's spelling, beside `...1Minutes`).
 CONTAINER_DEPLOYMENT_STRATEGIES = (
-    "Canary10Percent5Minutes",
-    "Canary10Percent15Minutes",
-    "Linear10PercentEvery1Minutes",
-    "Linear10PercentEvery3Minutes",
-    "AllAtOnce",
-)
+    "Canary10Percent5Minutes", "Canary10Percent10Minutes", "Canary10Percent15Minutes", "Canary10Percent30Minutes",
+    "Linear10PercentEvery1Minutes", "Linear10PercentEvery1Minute", "Linear10PercentEvery2Minutes",
+    "Linear10PercentEvery3Minutes", "Linear10PercentEvery10Minutes", "AllAtOnce",
+)  # fmt: skip
 HTTP_METHODS = ("*", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 
@@ -263,9 +263,9 @@ class WorkloadScaling(StpModel):
 
 class WorkloadDeployment(StpModel):
     strategy: OneOf(*CONTAINER_DEPLOYMENT_STRATEGIES) = F(
-        "How traffic moves to a new version: `Canary10Percent5Minutes` / `Canary10Percent15Minutes` send 10 % first"
-        " and the rest after the wait; `Linear10PercentEvery1Minutes` / `Linear10PercentEvery3Minutes` move 10 %"
-        " per step; `AllAtOnce` switches at once. Needs an application-load-balancer event."
+        "How traffic moves to a new version: `Canary10Percent<N>Minutes` sends 10 % first and the rest after N"
+        " minutes (5, 10, 15 or 30); `Linear10PercentEvery<N>Minutes` moves another 10 % every N minutes (1, 2, 3"
+        " or 10); `AllAtOnce` switches everything at once (blue/green). Needs an application-load-balancer event."
     )
     beforeAllowTrafficFunction: Str | None = F(
         "Name of a `function` run before any production traffic reaches the new version; it reports success or failure"

@@ -115,7 +115,8 @@ def test_cf_resource_param_to_a_missing_id_is_reported():
         ("$Format('{}-{}', $Stage())", "2 '{}' placeholder(s) but 1 value(s)"),
     ],
 )
-def test_directives_the_compiler_cannot_resolve_are_reported_with_their_path(value, message):
+def test_directives_the_compiler_cannot_resolve_are_reported_with_their_path(value, message, monkeypatch):
+    monkeypatch.setitem(registry.PARAMS, "bucket", lambda ctx, name, param: None)  # a parameter nobody provides
     with pytest.raises(CompileError) as err:
         compile_yaml(_config(("X", value)) + "  files:\n    type: bucket\n")
     problems = {p.where: p.message for p in err.value.problems}
@@ -195,7 +196,8 @@ resources:
 """
 
 
-def test_web_service_without_an_ingress_module_is_reported_not_compiled_yet():
+def test_web_service_without_an_ingress_module_is_reported_not_compiled_yet(monkeypatch):
+    monkeypatch.delitem(registry.HOOKS, ("event", "http-api-gateway"))
     with pytest.raises(CompileError) as err:
         compile_yaml(WEB)
     assert err.value.unsupported_only
@@ -295,12 +297,15 @@ def test_cli_prints_validation_errors_and_exits_1(tmp_path, capsys):
     assert f"{cfg}:{line}:17: error[invalid-type]" in out.err
 
 
-def test_cli_names_resources_whose_type_is_not_compiled_yet(capsys):
-    assert main(["compile", str(EXAMPLES / "queue-worker"), "--stage", "dev"]) == 1
+def test_cli_names_resources_whose_type_is_not_compiled_yet(tmp_path, capsys):
+    cfg = tmp_path / "stacktape.yml"
+    cfg.write_text("resources:\n  flow:\n    type: state-machine\n  pool:\n    type: user-auth-pool\n")
+    assert main(["compile", str(cfg), "--stage", "dev"]) == 1
     err = capsys.readouterr().err
-    assert "jobs: resource type 'sqs-queue' is not compiled yet" in err
-    assert "results: resource type 'bucket' is not compiled yet" in err
-    assert "handles these resource types so far: multi-container-workload" in err
+    assert "flow: resource type 'state-machine' is not compiled yet" in err
+    assert "pool: resource type 'user-auth-pool' is not compiled yet" in err
+    listed = err.split("handles these resource types so far: ")[1].split("\n")[0].split(", ")
+    assert "multi-container-workload" in listed and "state-machine" not in listed
     assert "Traceback" not in err
 
 
