@@ -217,11 +217,18 @@ def _index_symbols(result: Analysis) -> None:
             idx.references.append(Reference(value, kind, types, span, rpath, name))
     if StacktapeConfig is not None and isinstance(result.data, dict):
         found = []
-        walk_refs(StacktapeConfig, result.data, (), found)  # scripts' connectTo and the like
+        walk_refs(StacktapeConfig, result.data, (), found)  # scripts' connectTo, hooks' scriptName …
         for rpath, value, types in found:
             span = loc.value_span(rpath)
             if span is not None:
-                idx.references.append(Reference(value, "resource", types, _inner(span, value, loc, rpath), rpath, None))
+                kind = "script" if types == ("script",) else "resource"
+                idx.references.append(Reference(value, kind, types, _inner(span, value, loc, rpath), rpath, None))
+        scripts = result.data.get("scripts")
+        if isinstance(scripts, dict):
+            for sname in scripts:
+                span = loc.key_span(("scripts", sname))
+                if isinstance(sname, str) and span is not None:
+                    idx.scripts[sname] = Definition(sname, "script", None, span, ("scripts", sname))
     for site in result.directives:
         d = site.directive
         for sub in d.walk():
@@ -241,15 +248,15 @@ def _inner(span: Span, value: str, loc: Locator, path) -> Span:
 
 
 def _directive_arg_span(site, top, sub) -> Span | None:
+    """Where the first argument of ``sub`` (``top`` or a directive nested in it) sits in the file.
+
+    Argument offsets count from the start of the whole scalar, nested directives included.
+    """
     node = site.node
-    if node.start_mark.line != node.end_mark.line:
+    if node.start_mark.line != node.end_mark.line or not sub.arg_offsets:
         return None
     text = str(top)
-    idx = text.find(str(sub)) if sub is not top else 0
-    if idx < 0 or not sub.arg_offsets:
-        return None
-    quote = 1 if node.style in ("'", '"') else 0
-    start = node.start_mark.column + quote + idx + sub.arg_offsets[0] - (0 if sub is top else 0)
-    arg = sub.args[0]
-    # the argument is quoted inside the directive: skip its quote
-    return Span(node.start_mark.line, start + 1, node.start_mark.line, start + 1 + len(arg))
+    at = sub.arg_offsets[0]
+    quoted = 1 if at < len(text) and text[at] in "'\"" else 0
+    start = node.start_mark.column + (1 if node.style in ("'", '"') else 0) + at + quoted
+    return Span(node.start_mark.line, start, node.start_mark.line, start + len(sub.args[0]))

@@ -1,7 +1,7 @@
 """Names defined in a config and every place that refers to them.
 
-Resource names (keys under `resources:`) and container names are the
-definitions; `connectTo` items, `*Name` properties, `dependsOn`, deployment
+Resource names (keys under `resources:`), container names and script names
+(keys under `scripts:`, named by hooks) are the definitions; `connectTo` items, `*Name` properties, `dependsOn`, deployment
 hooks and `$ResourceParam` arguments are the references. The language server
 answers go-to-definition, find-references and rename from this index.
 """
@@ -16,7 +16,7 @@ from core.source.span import Span
 @dataclass(slots=True)
 class Definition:
     name: str
-    kind: str  # "resource" | "container"
+    kind: str  # "resource" | "container" | "script"
     type: str | None
     span: Span  # the name itself
     path: tuple
@@ -26,7 +26,7 @@ class Definition:
 @dataclass(slots=True)
 class Reference:
     name: str
-    kind: str  # "resource" | "container"
+    kind: str  # "resource" | "container" | "script"
     expected: tuple  # acceptable resource types ("*" any, "connectable" for connectTo)
     span: Span  # exactly the name inside the value
     path: tuple
@@ -38,11 +38,14 @@ class Reference:
 class SymbolIndex:
     resources: dict[str, Definition] = field(default_factory=dict)
     containers: dict[tuple[str, str], Definition] = field(default_factory=dict)
+    scripts: dict[str, Definition] = field(default_factory=dict)
     references: list[Reference] = field(default_factory=list)
 
     def definition_of(self, ref: Reference) -> Definition | None:
         if ref.kind == "container":
             return self.containers.get((ref.owner, ref.name))
+        if ref.kind == "script":
+            return self.scripts.get(ref.name)
         return self.resources.get(ref.name)
 
     def at(self, line: int, col: int) -> Definition | Reference | None:
@@ -50,7 +53,7 @@ class SymbolIndex:
         for ref in self.references:
             if ref.span.contains(line, col):
                 return ref
-        for d in list(self.resources.values()) + list(self.containers.values()):
+        for d in [*self.resources.values(), *self.containers.values(), *self.scripts.values()]:
             if d.span.contains(line, col):
                 return d
         return None
@@ -58,4 +61,4 @@ class SymbolIndex:
     def references_to(self, d: Definition) -> list[Reference]:
         if d.kind == "container":
             return [r for r in self.references if r.kind == "container" and r.owner == d.owner and r.name == d.name]
-        return [r for r in self.references if r.kind == "resource" and r.name == d.name]
+        return [r for r in self.references if r.kind == d.kind and r.name == d.name]

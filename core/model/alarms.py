@@ -21,11 +21,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import Field, ValidationError, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import Field, model_validator
+from pydantic_core import InitErrorDetails
 
 from core.model.base import DIRECTIVE_OK, Bool, F, Num, OneOf, StpModel, Str
-from core.source.directives import Directive
+from core.model.checks import fail as _fail
+from core.model.checks import plain as _plain
+from core.model.checks import problem as _problem
 
 # --- facts ------------------------------------------------------------------------------------------
 
@@ -76,20 +78,10 @@ PositiveInt = Annotated[int, Field(ge=1), DIRECTIVE_OK]
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def _plain(value):
-    """The value, or None when it is a directive (resolved later, so not judged here)."""
-    return None if isinstance(value, Directive) else value
 
 
-def _problem(loc: tuple, message: str, value) -> InitErrorDetails:
-    return InitErrorDetails(
-        type=PydanticCustomError("invalid_setting", "{detail}", {"detail": message}), loc=loc, input=value
-    )
 
 
-def _fail(title: str, problems: list[InitErrorDetails]) -> None:
-    if problems:
-        raise ValidationError.from_exception_data(title, problems)
 
 
 def _comparison(default: str):

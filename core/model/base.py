@@ -14,6 +14,7 @@ Conventions (follow them in every model module):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -57,9 +58,17 @@ Scalar = Annotated[str | bool | int | float, DIRECTIVE_OK]
 AnyValue = Any
 
 
+@dataclass(frozen=True)
+class _Order:
+    """Keeps an enum's own order: ``typing`` caches ``Literal['a', 'b']`` and ``Literal['b', 'a']`` as one
+    type (they compare equal), so without this marker a field could list another field's order."""
+
+    values: tuple
+
+
 def OneOf(*values):  # noqa: N802 - reads like a type
     """An enum: one of ``values`` (or a directive)."""
-    return Annotated[Literal[values], DIRECTIVE_OK]
+    return Annotated[Literal[values], DIRECTIVE_OK, _Order(values)]
 
 
 def F(description: str, default: Any = ..., *, ref: str | tuple[str, ...] | None = None, **kw) -> Any:  # noqa: N802

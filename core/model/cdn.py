@@ -24,12 +24,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Union
 
-from pydantic import Field, ValidationError, model_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import Field, model_validator
+from pydantic_core import InitErrorDetails
 
 from core.model.base import Bool, F, Int, Num, OneOf, StpModel, Str
+from core.model.checks import fail as _fail
+from core.model.checks import has_directive as _has_directive
+from core.model.checks import plain as _plain
+from core.model.checks import problem as _problem
 from core.model.common import CustomDomain, DomainName
-from core.source.directives import Directive
 
 # --- facts ------------------------------------------------------------------------------------------
 
@@ -50,24 +53,12 @@ EDGE_FUNCTION = "edge-lambda-function"
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def _plain(value):
-    """The value, or None when it is a directive (resolved later, so not judged here)."""
-    return None if isinstance(value, Directive) else value
 
 
-def _problem(loc: tuple, message: str, value) -> InitErrorDetails:
-    return InitErrorDetails(
-        type=PydanticCustomError("invalid_setting", "{detail}", {"detail": message}), loc=loc, input=value
-    )
 
 
-def _fail(title: str, problems: list[InitErrorDetails]) -> None:
-    if problems:
-        raise ValidationError.from_exception_data(title, problems)
 
 
-def _has_directive(values) -> bool:
-    return any(isinstance(v, Directive) for v in values or ())
 
 
 class _OneBehaviour(StpModel):

@@ -16,7 +16,6 @@ from core.model.base import AnyValue, Bool, F, Int, Num, OneOf, StpModel, Str
 from core.model.common import EnvironmentVar, Tag
 
 
-
 def _shaped(regex: str, problem: str):
     """A string that must fully match ``regex``; text holding a directive (`$...`) is left alone."""
     rx = re.compile(regex)
@@ -110,7 +109,9 @@ class BudgetControl(StpModel):
 
 
 class ScriptHook(StpModel):
-    scriptName: Str = F("Name of a script defined under the top-level `scripts` section to run at this point.")
+    scriptName: Str = F(
+        "Name of a script defined under the top-level `scripts` section to run at this point.", ref="script"
+    )
     skipOnCI: Bool = F("Do not run the script when the command runs in a CI environment. Default: false.", False)
     skipOnLocal: Bool = F(
         "Do not run the script when the command runs on a developer machine (outside CI). Default: false.", False

@@ -20,11 +20,20 @@ import ipaddress
 import re
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import AfterValidator, Field, ValidationError, WrapValidator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    ValidationError,
+    WrapValidator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from core.model.alarms import RelationalDatabaseAlarm
 from core.model.base import DIRECTIVE_OK, Bool, F, Int, Num, OneOf, StpModel, Str
+from core.model.checks import fail as _fail
+from core.model.checks import plain as _plain
+from core.model.checks import problem as _problem
 from core.model.common import RETENTION_DAYS, LogForwarding
 from core.model.workloads import _Resource
 from core.source.directives import Directive
@@ -86,22 +95,10 @@ REDIS_INSTANCE_SIZES = tuple(
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def _plain(value):
-    """The value, or None when it is a directive (resolved later, so not judged here)."""
-    return None if isinstance(value, Directive) else value
 
 
-def _problem(loc: tuple, message: str, value) -> InitErrorDetails:
-    # The message goes in through the context so braces in it are never read as a template.
-    return InitErrorDetails(
-        type=PydanticCustomError("invalid_setting", "{detail}", {"detail": message}), loc=loc, input=value
-    )
 
 
-def _fail(title: str, problems: list[InitErrorDetails]) -> None:
-    """Report ``problems`` (locations relative to the model being validated) as one failure."""
-    if problems:
-        raise ValidationError.from_exception_data(title, problems)
 
 
 def _again(err: dict) -> InitErrorDetails:

@@ -25,7 +25,6 @@ from typing import Annotated, Literal, Union
 from pydantic import (
     AfterValidator,
     Field,
-    ValidationError,
     create_model,
     model_validator,
 )
@@ -34,6 +33,9 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from core.model.alarms import FunctionAlarm
 from core.model.base import DIRECTIVE_OK, AnyValue, Bool, F, Int, OneOf, StpModel, Str
 from core.model.cdn import CdnConfig
+from core.model.checks import fail as _fail
+from core.model.checks import plain as _plain
+from core.model.checks import problem as _problem
 from core.model.common import (
     RETENTION_DAYS,
     ConnectToTarget,
@@ -51,7 +53,6 @@ from core.model.workloads import (
     LbQueryParamCondition,
     _Resource,
 )
-from core.source.directives import Directive
 
 # --- facts ------------------------------------------------------------------------------------------
 
@@ -98,21 +99,10 @@ MAX_BATCH_WINDOW_SECONDS = 300
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def _plain(value):
-    """The value, or None when it is a directive (resolved later, so not judged here)."""
-    return None if isinstance(value, Directive) else value
 
 
-def _problem(loc: tuple, message: str, value) -> InitErrorDetails:
-    # The message goes in through the context so braces in it are never read as a template.
-    return InitErrorDetails(
-        type=PydanticCustomError("invalid_setting", "{detail}", {"detail": message}), loc=loc, input=value
-    )
 
 
-def _fail(title: str, problems: list[InitErrorDetails]) -> None:
-    if problems:
-        raise ValidationError.from_exception_data(title, problems)
 
 
 def _shaped(check, problem: str):

@@ -17,13 +17,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, ValidationError, create_model, model_validator
+from pydantic import AfterValidator, create_model, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from core.model.alarms import SqsQueueAlarm
 from core.model.base import DIRECTIVE_OK, AnyValue, Bool, F, OneOf, StpModel, Str
+from core.model.checks import Bounds
+from core.model.checks import fail as _fail
+from core.model.checks import plain as _plain
+from core.model.checks import problem as _problem
 from core.model.workloads import _Resource
-from core.source.directives import Directive
 
 # --- facts ------------------------------------------------------------------------------------------
 
@@ -40,39 +43,12 @@ PARTNER_EVENT_SOURCE = re.compile(r"aws\.partner(/[.\-_A-Za-z0-9]+){2,}")
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def _plain(value):
-    """The value, or None when it is a directive (resolved later, so not judged here)."""
-    if isinstance(value, Directive) or (isinstance(value, str) and value.startswith("$")):
-        return None
-    return value
 
 
-def _problem(loc: tuple, message: str, value) -> InitErrorDetails:
-    # The message goes in through the context so braces in it are never read as a template.
-    return InitErrorDetails(
-        type=PydanticCustomError("invalid_setting", "{detail}", {"detail": message}), loc=loc, input=value
-    )
 
 
-def _fail(title: str, problems: list[InitErrorDetails]) -> None:
-    """Report ``problems`` (locations relative to the model being validated) as one failure."""
-    if problems:
-        raise ValidationError.from_exception_data(title, problems)
 
 
-class Bounds:
-    """Annotation marker: publish a number's limits in the JSON schema (editors check them too)."""
-
-    def __init__(self, low=None, high=None):
-        self.low, self.high = low, high
-
-    def __get_pydantic_json_schema__(self, schema, handler):
-        out = handler(schema)
-        if self.low is not None:
-            out["minimum"] = self.low
-        if self.high is not None:
-            out["maximum"] = self.high
-        return out
 
 
 def _ranged(kind, key: str, low, high, unit: str):

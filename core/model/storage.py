@@ -17,14 +17,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, ValidationError, model_validator
+from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from core.model.base import DIRECTIVE_OK, AnyValue, Bool, F, OneOf, StpModel, Str
 from core.model.cdn import BucketCdnConfig
-from core.model.messaging import Bounds
+from core.model.checks import Bounds
+from core.model.checks import fail as _fail
+from core.model.checks import plain as _plain
+from core.model.checks import problem as _problem
 from core.model.workloads import _Resource
-from core.source.directives import Directive
 
 # --- facts ------------------------------------------------------------------------------------------
 
@@ -47,24 +49,10 @@ EFS_THROUGHPUT_MODES = ("elastic", "provisioned", "bursting")
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def _plain(value):
-    """The value, or None when it is a directive (resolved later, so not judged here)."""
-    if isinstance(value, Directive) or (isinstance(value, str) and value.startswith("$")):
-        return None
-    return value
 
 
-def _problem(loc: tuple, message: str, value) -> InitErrorDetails:
-    # The message goes in through the context so braces in it are never read as a template.
-    return InitErrorDetails(
-        type=PydanticCustomError("invalid_setting", "{detail}", {"detail": message}), loc=loc, input=value
-    )
 
 
-def _fail(title: str, problems: list[InitErrorDetails]) -> None:
-    """Report ``problems`` (locations relative to the model being validated) as one failure."""
-    if problems:
-        raise ValidationError.from_exception_data(title, problems)
 
 
 def _at_least(kind, low, what: str):

@@ -224,3 +224,57 @@ def test_a_bad_value_does_not_also_trigger_rules_about_its_default():
                 maxInstances: lots
     """)
     assert [(d.span.line + 1, d.code) for d in analyze(text).errors] == [(14, "invalid-type")]
+
+
+def test_each_resource_param_in_a_nested_directive_is_reported_where_it_stands():
+    text = yaml("""
+        resources:
+          db:
+            type: sqs-queue
+          w:
+            type: worker-service
+            properties:
+              packaging: {type: prebuilt-image, properties: {image: x}}
+              resources: {cpu: 0.25, memory: 512}
+              environment:
+                - name: A
+                  value: $Format('{}-{}', $ResourceParam('dbx', 'url'), $ResourceParam('dbx','arn'))
+    """)
+    line = text.splitlines()[10]
+    spans = [(d.span.line, d.span.col, d.span.end_col) for d in analyze(text).errors]
+    first = line.index("'dbx'") + 1
+    second = line.index("'dbx'", first) + 1
+    assert spans == [(10, first, first + 3), (10, second, second + 3)]
+
+
+def test_hooks_name_scripts_that_exist():
+    text = yaml("""
+        scripts:
+          migrate:
+            type: local-script
+            properties:
+              executeCommand: echo hi
+        hooks:
+          beforeDeploy:
+            - scriptName: migrat
+          afterDeploy:
+            - scriptName: migrate
+        resources: {}
+    """)
+    a = analyze(text)
+    assert [(d.span.line + 1, d.message) for d in a.errors] == [
+        (8, "No script named 'migrat' under 'scripts:'. Did you mean 'migrate'?")
+    ]
+    definition = a.symbols.scripts["migrate"]
+    assert [r.span.line + 1 for r in a.symbols.references_to(definition)] == [10]
+
+
+def test_enum_values_keep_their_own_order_in_messages():
+    from core.model.base import OneOf, StpModel
+
+    class Probe(StpModel):
+        first: OneOf("GET", "POST") = "GET"
+        second: OneOf("POST", "GET") = "POST"
+
+    assert Probe.model_json_schema()["properties"]["second"]["anyOf"][0]["enum"] == ["POST", "GET"]
+    assert Probe.model_json_schema()["properties"]["first"]["anyOf"][0]["enum"] == ["GET", "POST"]

@@ -33,8 +33,14 @@ def rule(code: str, summary: str):
 _GROUPS = ("names", "references", "directives", "workloads", "ingress")
 
 
+_loaded = False
+
+
 def load_rules() -> list[Rule]:
-    if not RULES:
+    """Import every rule group once (importing one group on its own must not hide the others)."""
+    global _loaded
+    if not _loaded:
+        _loaded = True
         for g in _GROUPS:
             try:
                 importlib.import_module(f"core.analysis.rules.{g}")

@@ -47,7 +47,10 @@ def _user_directives(data) -> set[str]:
 def directives(ctx):
     user = _user_directives(ctx.data)
     known = set(BUILTIN_DIRECTIVES) | user
-    spans = {(r.path, r.name): r.span for r in ctx.symbols.references if r.via == "directive"}
+    spans: dict = {}  # (path, name) → spans in the order the directives are walked (a name may repeat)
+    for r in ctx.symbols.references:
+        if r.via == "directive":
+            spans.setdefault((r.path, r.name), []).append(r.span)
     for site in ctx.directives:
         for d in site.directive.walk():
             if d.name not in known:
@@ -78,9 +81,12 @@ def directives(ctx):
 
 def _check_resource_param(ctx, site, d, spans):
     target, param = d.args[0], d.args[1]
-    if not isinstance(target, str) or not isinstance(param, str):
+    if not isinstance(target, str):
         return  # computed by a nested directive
-    span = spans.get((site.path, target))
+    queue = spans.get((site.path, target))
+    span = queue.pop(0) if queue else None
+    if not isinstance(param, str):
+        return
     entry = ctx.resources.get(target)
     if entry is None:
         hint = closest(target, ctx.resources)

@@ -36,6 +36,17 @@ def references(ctx):
                     ref.path, span=ref.span, replace_with=hint, allowed=names,
                 )
             continue
+        if ref.kind == "script":
+            if ref.name not in symbols.scripts:
+                names = list(symbols.scripts)
+                hint = closest(ref.name, names)
+                ctx.report(
+                    "unknown-reference",
+                    f"No script named '{ref.name}' under 'scripts:'."
+                    + (f" Did you mean '{hint[0]}'?" if hint else (f" Scripts: {one_of(names)}." if names else "")),
+                    ref.path, span=ref.span, replace_with=hint, allowed=names,
+                )
+            continue
         if "connectable" in ref.expected and ref.name.startswith("aws:"):
             if ref.name not in AWS_MACROS:
                 hint = closest(ref.name, AWS_MACROS)
