@@ -12,10 +12,18 @@ import re
 
 from core.compile.context import HOOK_ORDER
 from core.compile.directives import DirectiveProblem
-from core.compile.errors import Problem
+from core.compile.errors import INVALID, Problem
 from core.model.params import params_of
 
 WEB_FEATURES = ("cdn", "alarms", "useFirewall")  # web-service settings of other families
+
+
+class ParamAbsent(DirectiveProblem):
+    """Raised by a ``@params`` function for a parameter the resource does not have as configured (a table
+    without a stream): ``$ResourceParam`` reports the message; connectTo injects no variable for it."""
+
+    def __init__(self, message: str):
+        super().__init__(message, INVALID)
 
 
 def hand_over(ctx, cw) -> None:
@@ -66,6 +74,8 @@ def _connect(ctx, cw, fn, target: str) -> None:
             continue
         try:
             value = ctx.resource_param(target, param)
+        except ParamAbsent:
+            continue
         except DirectiveProblem as exc:
             ctx.problems.append(Problem(cw.name, f"connectTo '{target}': {exc}", exc.kind))
             continue
