@@ -25,6 +25,7 @@ class CompileResult:
     template: dict
     warnings: list[Problem] = field(default_factory=list)
     images: dict = field(default_factory=dict)  # image parameter id → {resource, container, packaging}
+    artifacts: dict = field(default_factory=dict)  # other parameters the deploy step fills (function code, secrets)
 
 
 def compile_template(analysis, stage: str, project: str, region: str) -> dict:
@@ -83,7 +84,7 @@ def _compile(analysis, stage: str, project: str, region: str) -> CompileResult:
         raise CompileError([Problem("config", "there is nothing to deploy: the config has no resources", INVALID)])
     _check_limits(ctx, template)
     template["Metadata"] = {"Stp": _metadata(ctx)}
-    return CompileResult(_ordered(template), ctx.warnings, ctx.images)
+    return CompileResult(_ordered(template), ctx.warnings, ctx.images, ctx.artifacts)
 
 
 _SECTIONS = ("AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Resources", "Outputs")
@@ -119,4 +120,4 @@ def _metadata(ctx: CompileContext) -> dict:
         }
     shared = {"logicalIds": list(ctx.ids.by_owner.get(SHARED, ())), "outputs": dict(ctx.resource_outputs.get(SHARED, {}))}
     return {"project": ctx.project, "stage": ctx.stage, "region": ctx.region, "images": ctx.images,
-            "resources": resources, "shared": shared}
+            "artifacts": ctx.artifacts, "resources": resources, "shared": shared}

@@ -11,7 +11,9 @@ from typing import Annotated, Literal, Union
 
 from pydantic import Field, model_validator
 
-from core.model.alarms import ALB_TRIGGERS, HTTP_API_TRIGGERS, WebServiceAlarm, _fail, _problem
+from core.model.alarms import ALB_TRIGGERS, HTTP_API_TRIGGERS, WebServiceAlarm
+from core.model.checks import fail as _fail
+from core.model.checks import problem as _problem
 from core.model.base import AnyValue, Bool, F, Int, Num, OneOf, StpModel, Str
 from core.model.cdn import CdnConfig
 from core.model.common import (
