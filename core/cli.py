@@ -161,6 +161,299 @@ def _default_project(analysis, path: Path) -> str:
     return folder
 
 
+def cmd_local_start(args) -> int:
+    from core.local import server
+
+    def waiting(port, log):
+        print(f"starting local AWS on port {port} (loading moto takes a few seconds)...", file=sys.stderr)
+
+    try:
+        st = server.start(args.port, time_scale=args.time_scale, resource_delay=args.resource_delay,
+                          verbose=args.verbose, on_spawn=waiting)
+    except server.LocalServerError as exc:
+        print(f"stp local start: {exc}", file=sys.stderr)
+        return 1
+    print(st.summary())
+    return 0
+
+
+def cmd_local_stop(args) -> int:
+    from core.local import server
+
+    try:
+        st = server.stop()
+    except server.LocalServerError as exc:
+        print(f"stp local stop: {exc}", file=sys.stderr)
+        return 1
+    print(f"stopped local AWS at {st.endpoint} (pid {st.pid})" if st.pid else st.summary().splitlines()[0])
+    return 0
+
+
+def cmd_local_status(args) -> int:
+    from core.local import server
+
+    st = server.status()
+    print(json.dumps(st.to_json(), indent=2) if args.format == "json" else st.summary())
+    return 0 if st.running else 1
+
+
+def _local_parser(sub) -> None:
+    from core.local.config import delay_spec_argument, time_scale_argument
+
+    loc = sub.add_parser(
+        "local",
+        help="run the local AWS (moto server) in the background",
+        description="Start, stop or inspect the local AWS: a moto server extended for stacktape stacks, running in"
+        " the background on 127.0.0.1 (port 4566 unless --port or STP_LOCAL_PORT). Commands with --local use it.",
+    )
+    local_sub = loc.add_subparsers(dest="local_command", metavar="ACTION", required=True)
+    st = local_sub.add_parser("start", help="start it (or report the one already running)")
+    st.add_argument("--port", type=int, help="port to listen on (default: $STP_LOCAL_PORT or 4566; 0: any free port)")
+    st.add_argument(
+        "--time-scale",
+        type=time_scale_argument,
+        help="simulated seconds per real second for slow AWS processes such as gradual deployments (default: 1)",
+    )
+    st.add_argument(
+        "--resource-delay",
+        type=delay_spec_argument,
+        metavar="SPEC",
+        help="seconds each CloudFormation resource takes, e.g. 0.05 or 0.05,AWS::ECS::Service=2 (default: 0.05)",
+    )
+    st.add_argument("--verbose", action="store_true", help="log every request to the server log")
+    st.set_defaults(func=cmd_local_start)
+    sp = local_sub.add_parser("stop", help="stop it")
+    sp.set_defaults(func=cmd_local_stop)
+    ss = local_sub.add_parser("status", help="whether it runs, where, since when (exit code 1 when it does not)")
+    ss.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    ss.set_defaults(func=cmd_local_status)
+
+
+# --- AWS: deploy, delete, info, logs, secret (each over core/aws) ------------------------------------
+
+
+def _aws_command(fn):
+    """AwsProblem (and any boto3 error that slipped through) → one line on stderr and its exit code."""
+    import functools
+
+    @functools.wraps(fn)
+    def run(args) -> int:
+        from core.aws import as_problem
+
+        try:
+            return fn(args)
+        except Exception as exc:
+            problem = as_problem(exc)
+            if problem is None:
+                raise
+            print(f"stp {args.command}: {problem}", file=sys.stderr)
+            return problem.code
+
+    return run
+
+
+def _connect(args):
+    from core.aws import connect
+
+    def waiting(port, log):
+        print(f"starting local AWS on port {port} (loading moto takes a few seconds)...", file=sys.stderr)
+
+    return connect(local=args.local, profile=args.profile, region=args.region, on_local_start=waiting)
+
+
+_SERVICE_NAME = re.compile(r"^serviceName:[ \t]*(['\"]?)([A-Za-z0-9][-A-Za-z0-9]*)\1[ \t]*(#.*)?$", re.MULTILINE)
+
+
+def _stack_of(args) -> tuple[str, str]:
+    """(project, stage) from the options, the project defaulting to the config's serviceName or folder.
+
+    A plain `serviceName: name` line is read directly (no full analysis: info and logs stay fast)."""
+    stage = _stack_part(args.stage, "--stage")
+    if args.project:
+        return _stack_part(args.project, "--project"), stage
+    path = resolve_config(args.path)
+    text = read_text(path)
+    plain = _SERVICE_NAME.search(text)
+    if plain:
+        return plain.group(2), stage
+    if not re.search(r"^serviceName\s*:", text, re.MULTILINE):
+        return _default_project(argparse.Namespace(config=None), path), stage
+    from core.analysis import analyze
+
+    return _default_project(analyze(text), path), stage
+
+
+def _print_diagnostics(shown_name: str, analysis) -> None:
+    color = _use_color(sys.stderr)
+    for d in analysis.diagnostics:
+        if d.severity in ("error", "warning"):
+            sev = f"\x1b[{_COLORS[d.severity]}m{d.severity}\x1b[0m" if color else d.severity
+            print(f"{shown_name}:{d.span.line + 1}:{d.span.col + 1}: {sev}[{d.code}] {d.message}", file=sys.stderr)
+
+
+@_aws_command
+def cmd_deploy(args) -> int:
+    from core.analysis import analyze
+    from core.aws.console import Console
+    from core.aws.deploy import Prepared, deploy
+    from core.compile import CompileError, compile_stack
+
+    path = resolve_config(args.path)
+    stage = _stack_part(args.stage, "--stage")
+    analysis = analyze(read_text(path))
+    _print_diagnostics(str(path), analysis)
+    if not analysis.ok:
+        print(_summary(str(path), analysis), file=sys.stderr)
+        return 1
+    project = _stack_part(args.project, "--project") if args.project else _default_project(analysis, path)
+    aws = _connect(args)
+    try:
+        result = compile_stack(analysis, stage, project, aws.region)
+    except CompileError as exc:
+        print(f"stp deploy: cannot compile {path}:", file=sys.stderr)
+        for p in exc.problems:
+            print(f"  {p}", file=sys.stderr)
+        return 1
+    for w in result.warnings:
+        print(f"{path}: warning: {w}", file=sys.stderr)
+    return deploy(aws, Prepared(path, analysis, result, project, stage), Console(), yes=args.yes)
+
+
+@_aws_command
+def cmd_delete(args) -> int:
+    from core.aws.console import Console
+    from core.aws.stacks import delete, stack_name
+
+    project, stage = _stack_of(args)
+    return delete(_connect(args), stack_name(project, stage), Console(), yes=args.yes)
+
+
+@_aws_command
+def cmd_info(args) -> int:
+    from core.aws.console import Console
+    from core.aws.stacks import render_info, stack_info, stack_name
+
+    project, stage = _stack_of(args)
+    aws = _connect(args)
+    info = stack_info(aws, stack_name(project, stage))
+    if info is None:
+        print(f"stp info: stack {stack_name(project, stage)} does not exist in {aws.describe()}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps(info.to_json(), indent=2, default=str))
+    else:
+        render_info(info, Console())
+    return 0
+
+
+@_aws_command
+def cmd_logs(args) -> int:
+    from core.aws.console import wants_color
+    from core.aws.logs import show_logs
+    from core.aws.stacks import stack_name
+
+    project, stage = _stack_of(args)
+    show_logs(_connect(args), stack_name(project, stage), args.resource, sys.stdout, container=args.container,
+              since=args.since, until=args.until, pattern=args.filter, follow=args.follow,
+              color=wants_color(sys.stdout), on_note=lambda m: print(m, file=sys.stderr))
+    return 0
+
+
+@_aws_command
+def cmd_secret_set(args) -> int:
+    from core.aws.secrets import set_secret
+
+    value = sys.stdin.read().rstrip("\n") if args.value == "-" else args.value
+    done = set_secret(_connect(args), args.name, value, args.description)
+    print(f"{done} secret {args.name}")
+    return 0
+
+
+@_aws_command
+def cmd_secret_list(args) -> int:
+    from core.aws.secrets import list_secrets
+
+    found = list_secrets(_connect(args))
+    if args.format == "json":
+        print(json.dumps([s.to_json() for s in found], indent=2))
+        return 0
+    if not found:
+        print("no secrets", file=sys.stderr)
+        return 0
+    width = max(len(s.name) for s in found)
+    for s in found:
+        when = s.last_changed.strftime("%Y-%m-%d %H:%M") if s.last_changed else "-"
+        print(f"{s.name.ljust(width)}  {when}  {s.description}".rstrip())
+    return 0
+
+
+def _aws_options(p, stack: bool = True) -> None:
+    p.add_argument("--local", action="store_true", help="use the local AWS (started if it is not running)")
+    p.add_argument("--profile", help="AWS profile (default: AWS_PROFILE or the default credentials)")
+    p.add_argument("--region", help="AWS region (default: the profile's; us-east-1 with --local)")
+    if stack:
+        p.add_argument("--stage", required=True, help="stage of the stack, e.g. dev or production")
+        p.add_argument("--project", help="project name (default: serviceName of the config, else its folder's name)")
+
+
+def _aws_parsers(sub) -> None:
+    path_help = "config file or folder holding stacktape.yml (default: current folder)"
+    d = sub.add_parser(
+        "deploy", help="deploy a config as the stack <project>-<stage>",
+        description="Validate and compile a stacktape.yml, upload what the template needs (code packages, images),"
+        " show the changes as a CloudFormation change set, ask, then deploy and follow the stack's events until it"
+        " settles. Exit code 1 when the deployment fails (the root cause is printed), 2 on bad usage.",
+    )
+    d.add_argument("path", nargs="?", help=path_help)
+    _aws_options(d)
+    d.add_argument("-y", "--yes", action="store_true", help="deploy without asking (needed when input is not a terminal)")
+    d.set_defaults(func=cmd_deploy)
+
+    x = sub.add_parser("delete", help="delete the stack <project>-<stage>",
+                       description="Delete the stack (after asking), follow its events, then remove its deployment"
+                       " bucket.")
+    x.add_argument("path", nargs="?", help=path_help)
+    _aws_options(x)
+    x.add_argument("-y", "--yes", action="store_true", help="delete without asking")
+    x.set_defaults(func=cmd_delete)
+
+    i = sub.add_parser("info", help="show a deployed stack: status, outputs, resources",
+                       description="Show the stack's status, when it was last updated, its outputs, and each config"
+                       " resource with the AWS resources it consists of.")
+    i.add_argument("path", nargs="?", help=path_help)
+    _aws_options(i)
+    i.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    i.set_defaults(func=cmd_info)
+
+    lg = sub.add_parser("logs", help="print (and follow) the logs of a resource",
+                        description="Print the log events of a resource's containers (or function), merged in time"
+                        " order, each line prefixed with container/task id.")
+    lg.add_argument("resource", help="name of the resource in the config")
+    lg.add_argument("path", nargs="?", help=path_help)
+    _aws_options(lg)
+    lg.add_argument("--container", help="only this container of the resource")
+    lg.add_argument("--since", default="10m", help="start: 30s, 10m, 2h, 1d ago, or an ISO time (default: 10m)")
+    lg.add_argument("--until", help="end: same forms as --since (default: now)")
+    lg.add_argument("--filter", help="CloudWatch Logs filter pattern, e.g. ERROR or '\"exact phrase\"'")
+    lg.add_argument("-f", "--follow", action="store_true", help="keep printing new events until Ctrl-C")
+    lg.set_defaults(func=cmd_logs)
+
+    sec = sub.add_parser("secret", help="create, update and list secrets ($Secret in configs)",
+                         description="Secrets in AWS Secrets Manager, read by $Secret('name') or $Secret('name.key')."
+                         " Values are never printed.")
+    sec_sub = sec.add_subparsers(dest="secret_command", metavar="ACTION", required=True)
+    ss = sec_sub.add_parser("set", help="create a secret or store a new value")
+    ss.add_argument("name", help="secret name")
+    ss.add_argument("value", help="the value; a JSON object for $Secret('name.key'); - reads it from standard input")
+    ss.add_argument("--description", help="description shown in `stp secret list`")
+    _aws_options(ss, stack=False)
+    ss.set_defaults(func=cmd_secret_set)
+    sl = sec_sub.add_parser("list", help="list secret names (never values)")
+    _aws_options(sl, stack=False)
+    sl.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    sl.set_defaults(func=cmd_secret_list)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stp",
@@ -209,6 +502,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("-o", "--output", help="write the template to this file instead of standard output")
     c.add_argument("--compact", action="store_true", help="no indentation")
     c.set_defaults(func=cmd_compile)
+
+    _aws_parsers(sub)
+    _local_parser(sub)
     return parser
 
 
