@@ -324,6 +324,37 @@ def render_plan(plan: Plan, console: Console) -> None:
     console.say(f"  {summary}")
 
 
+# --------------------------------------------------------------------------------------------- local runs
+
+
+def _mark_source(prepared: Prepared) -> None:
+    """Tell the local AWS where the source is, so it can run the workloads as local processes.
+
+    Only for local deploys: real AWS runs the built images and has no use for a path on this machine.
+    """
+    meta = prepared.template.setdefault("Metadata", {}).setdefault("Stp", {})
+    meta["sourceDir"] = str(prepared.config_dir)
+    if prepared.config_path.name not in ("stacktape.yml", "stacktape.yaml"):
+        meta["configFile"] = prepared.config_path.name
+
+
+def _restart_local_tasks(aws: Aws, stack: str) -> bool:
+    """Code edits leave a local template unchanged (images are placeholders): restart the processes instead."""
+    import urllib.request
+
+    if not aws.target.endpoint:
+        return False
+    request = urllib.request.Request(
+        f"{aws.target.endpoint.rstrip('/')}/_stp/runner/restart", data=json.dumps({"stack": stack}).encode(),
+        headers={"Content-Type": "application/json"}, method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
 # --------------------------------------------------------------------------------------------- the command
 
 
@@ -355,11 +386,15 @@ def deploy(aws: Aws, prepared: Prepared, console: Console, *, yes: bool = False)
         lines = "\n".join(f"  {p}" for p in problems)
         raise AwsProblem(f"missing secrets (nothing was changed):\n{lines}\ncreate them with"
                          " `stp secret set NAME VALUE` (a JSON object for keyed secrets)")
+    if aws.local:
+        _mark_source(prepared)
     bucket = artifacts.DeploymentBucket(aws, name)
     parameters = supply_parameters(aws, prepared, bucket, console)
     tags = [{"Key": "stp:project", "Value": prepared.project}, {"Key": "stp:stage", "Value": prepared.stage}]
     if stack is not None and unchanged(aws, stack, prepared, parameters, tags):
         console.say(console.paint(f"no changes: {name} is up to date ({stack['StackStatus']})", "green"))
+        if aws.local and _restart_local_tasks(aws, name):
+            console.say("local tasks restarted with the current source")
         return 0
     template_arg = template_argument(prepared, bucket, console)
     plan = create_plan(aws, prepared, stack, template_arg, parameters, tags, console)

@@ -6,6 +6,7 @@ Start it through `core.local.server` (`stp local start`), which runs it detached
 Besides every moto endpoint it answers:
 
     GET  /_stp/health   {"service": "stp-local", "pid", "port", "started_at", "moto_version", ...}
+    GET  /_stp/runner   the stacks' workloads running as local processes (core.local.runner)
     GET  /_stp/config   the tunables (time scale, resource delays)
     POST /_stp/config   change them: {"time_scale": 10, "resource_delay": "0.1,AWS::ECS::Service=1"}
 
@@ -44,6 +45,7 @@ def build_app(config_overrides: dict[str, Any] | None = None, port: int | None =
     if config_overrides:
         CONFIG.update({k: v for k, v in config_overrides.items() if v is not None})
     install()
+    interceptors = _install_local_runs(port)
     moto_app = DomainDispatcherApplication(create_backend_app)
     started_at = time.time()
 
@@ -61,12 +63,30 @@ def build_app(config_overrides: dict[str, Any] | None = None, port: int | None =
 
     def app(environ, start_response):
         path = environ.get("PATH_INFO", "")
+        for intercept in interceptors:  # streaming answers (Live Tail) and /_stp/runner: before moto, unlocked
+            handler = intercept(environ)
+            if handler is not None:
+                return handler(environ, start_response)
         if path.startswith("/_stp/"):
             return _stp_endpoint(environ, start_response, path, health)
         with state.LOCK:
             return moto_app(environ, start_response)
 
     return app
+
+
+def _install_local_runs(port: int | None) -> list:
+    """Live Tail that follows and CloudWatch filter patterns (`extensions.logs_tail`), SQS long polls that let
+    other requests through (`runner.longpoll`), and the runner of the stacks' container workloads
+    (`core.local.runner`); returns their WSGI interceptors."""
+    from core.local import runner
+    from core.local.extensions import logs_tail
+    from core.local.runner import longpoll
+
+    logs_tail.install()
+    longpoll.install()
+    runner.install(port)
+    return [logs_tail.intercept, runner.intercept]
 
 
 def _stp_endpoint(environ, start_response, path: str, health):
@@ -156,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
 
         state.shutting_down.set()
         server.server_close()
+        from core.local import runner
+
+        runner.shutdown()  # the workloads' processes stop with the server
     print("stp local AWS stopped", flush=True)
     sys.stderr.flush()
     os._exit(0)  # all state is in memory: skip the interpreter's slow teardown of moto's thousands of objects
