@@ -148,3 +148,104 @@ def signature(name: str) -> str | None:
     _, hi, what = spec
     args = "" if hi == 0 else what
     return f"${name}({args})"
+
+
+# --- typing a directive: what the cursor is on, in text that may not be finished ---------------------
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ARG_WORD = re.compile(r"[A-Za-z0-9_.:\-/]*")
+
+
+@dataclass(frozen=True)
+class TypedDirective:
+    """The directive part being typed at the cursor (offsets into the scalar's text)."""
+
+    kind: str  # "name" (after `$`) | "arg" (inside the parentheses)
+    name: str | None  # the directive whose argument this is (kind "arg")
+    index: int  # argument index
+    args: tuple  # earlier arguments: their text when they are quoted strings, else None
+    start: int  # the part's text to replace: [start, end)
+    end: int
+    quote: str | None = None  # the quote the cursor is inside
+    closed: bool = False  # that quote is closed after the cursor
+    has_parens: bool = False  # kind "name": `(` already follows the name
+
+
+def typed_directive(text: str, cursor: int) -> TypedDirective | None:
+    """What is typed at ``cursor`` in a scalar's text (without its YAML quotes), if a directive."""
+    stack: list[list] = []  # [name, index, args, current]
+    i = 0
+    while i < cursor:
+        c = text[i]
+        if c == "$" and (i == 0 or stack):
+            m = _IDENT.match(text, i + 1)
+            j = m.end() if m else i + 1
+            if j >= cursor:  # the cursor is on the name
+                return TypedDirective("name", None, 0, (), i, j, has_parens=text[j:j + 1] == "(")
+            if text[j:j + 1] == "(":
+                stack.append([m.group(), 0, [], None])
+                i = j + 1
+                continue
+            i = j
+            continue
+        if not stack:
+            i += 1
+            continue
+        frame = stack[-1]
+        if c in "'\"":
+            k = i + 1
+            while k < len(text) and text[k] != c:
+                k += 2 if text[k] == "\\" else 1
+            if k >= len(text) or k >= cursor:
+                closed = k < len(text)
+                end = k if closed else cursor + len(_ARG_WORD.match(text, cursor).group())
+                return TypedDirective("arg", frame[0], frame[1], tuple(frame[2]), i + 1, max(end, cursor), c, closed)
+            frame[3] = text[i + 1:k]
+            i = k + 1
+            continue
+        if c == ",":
+            frame[2].append(frame[3])
+            frame[1] += 1
+            frame[3] = None
+        elif c == ")":
+            stack.pop()
+            if stack:
+                stack[-1][3] = None  # a nested directive: not a plain text argument
+        i += 1
+    if not stack:
+        return None
+    frame = stack[-1]
+    start = cursor
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_.:-/"):
+        start -= 1
+    end = cursor + len(_ARG_WORD.match(text, cursor).group())
+    return TypedDirective("arg", frame[0], frame[1], tuple(frame[2]), start, end)
+
+
+# how each built-in directive's arguments are typed in: a snippet of its parentheses
+ARGUMENT_SNIPPETS: dict[str, str] = {
+    "ResourceParam": "('$1', '$2')",
+    "CfResourceParam": "('$1', '$2')",
+    "Secret": "('$1')",
+    "Format": "('$1', $2)",
+    "CfFormat": "('$1', $2)",
+    "Var": "('$1')",
+    "File": "('$1')",
+    "SsmParam": "('$1')",
+    "CfStackOutput": "('$1', '$2')",
+    "StackOutput": "('$1', '$2')",
+    "CliArgs": "($1)",
+    "GitInfo": "('$1')",
+    "If": "($1, $2, $3)",
+    "Equal": "($1, $2)",
+    "And": "($1)",
+    "Or": "($1)",
+    "Not": "($1)",
+}
+
+
+def argument_snippet(name: str) -> str:
+    spec = BUILTIN_DIRECTIVES.get(name)
+    if spec is not None and spec[1] == 0:
+        return "()"
+    return ARGUMENT_SNIPPETS.get(name, "($1)")

@@ -3,7 +3,9 @@
 Every feature asks ``Documents.snapshot(uri)`` and gets an immutable
 ``Snapshot`` of the current version: text, ``core`` Analysis, position
 conversion and the name index, computed once and shared by diagnostics,
-hover, symbols, navigation (and completion / code actions later).
+hover, symbols, navigation, completion and code actions. Each snapshot also
+points at the latest version that parsed (``last_good``): completion reads
+the file's structure from it while the text is broken.
 Analysis runs on a single worker thread, off the event loop; concurrent
 requests for the same version wait for the same run.
 
@@ -149,6 +151,9 @@ class ClientInfo:
     markdown: bool = True
     hierarchical_symbols: bool = True
     document_changes: bool = False
+    snippets: bool = False  # completion items may be snippets (`${1:placeholder}`)
+    insert_as_is: bool = False  # the client honours insertTextMode asIs (multi-line text kept as sent)
+    completion_markdown: bool = True  # completion documentation may be markdown
 
     @classmethod
     def from_capabilities(cls, caps: types.ClientCapabilities | None) -> ClientInfo:
@@ -160,7 +165,14 @@ class ClientInfo:
         hierarchical = bool(sym and sym.hierarchical_document_symbol_support)
         ws = caps.workspace if caps is not None else None
         edit = ws.workspace_edit if ws is not None else None
-        return cls(markdown, hierarchical, bool(edit and edit.document_changes))
+        completion = td.completion if td is not None else None
+        item = completion.completion_item if completion is not None else None
+        snippets = bool(item and item.snippet_support)
+        modes = item.insert_text_mode_support if item is not None else None
+        as_is = bool(modes and types.InsertTextMode.AsIs in (modes.value_set or ()))
+        doc_formats = item.documentation_format if item is not None else None
+        completion_markdown = doc_formats is None or types.MarkupKind.Markdown in doc_formats
+        return cls(markdown, hierarchical, bool(edit and edit.document_changes), snippets, as_is, completion_markdown)
 
 
 # --- documents and snapshots -------------------------------------------------------------------------
@@ -170,7 +182,7 @@ class Snapshot:
     """One version of one document, analysed. Immutable; derived data is computed on first use."""
 
     def __init__(self, uri: str, version: int | None, revision: int, text: str, analysis: Analysis,
-                 encoding: str = UTF16, client: ClientInfo | None = None):
+                 encoding: str = UTF16, client: ClientInfo | None = None, last_good: Snapshot | None = None):
         self.uri = uri
         self.version = version
         self.revision = revision
@@ -178,6 +190,13 @@ class Snapshot:
         self.analysis = analysis
         self.positions = Positions(text, encoding)
         self.client = client or ClientInfo()
+        # the latest version of the document that parsed (this one when it does): completion reads
+        # the structure of the file from it while the text is broken
+        self.last_good = self if analysis.locator is not None else last_good
+
+    @property
+    def parsed(self) -> bool:
+        return self.analysis.locator is not None
 
     @cached_property
     def names(self) -> NameIndex:
@@ -203,6 +222,7 @@ class Document:
     attached: bool = False
     revision: int = 0  # ours: bumped on every change, whatever the client's version says
     snapshot: Snapshot | None = None  # of the latest analysed revision
+    last_good: Snapshot | None = None  # the latest analysed revision whose text parsed
     pending: tuple | None = None  # (revision, task) of the analysis under way
 
 
@@ -288,7 +308,9 @@ class Documents:
     async def _analyse(self, doc: Document, rev: int, text: str, version: int | None) -> Snapshot:
         loop = asyncio.get_running_loop()
         analysis = await loop.run_in_executor(self.executor, _safe_analyze, self.analyzer, text)
-        snap = Snapshot(doc.uri, version, rev, text, analysis, self.encoding, self.client)
+        snap = Snapshot(doc.uri, version, rev, text, analysis, self.encoding, self.client, doc.last_good)
+        if snap.parsed and (doc.last_good is None or doc.last_good.revision <= rev):
+            doc.last_good = snap
         if doc.revision == rev:
             doc.snapshot = snap
         if doc.pending is not None and doc.pending[0] == rev:

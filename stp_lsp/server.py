@@ -29,7 +29,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
-from stp_lsp import diagnostics, hover, navigation, symbols
+from stp_lsp import code_actions, completion, diagnostics, hover, navigation, symbols
 from stp_lsp.documents import ClientInfo, Documents, extra_files_from
 from stp_lsp.errors import quiet_refusals
 
@@ -56,6 +56,8 @@ FEATURES: tuple[Feature, ...] = (
     Feature(types.TEXT_DOCUMENT_PREPARE_RENAME, navigation.prepare_rename),
     # rename's options (prepareProvider) are derived by pygls from the prepareRename row and the client
     Feature(types.TEXT_DOCUMENT_RENAME, navigation.rename),
+    Feature(types.TEXT_DOCUMENT_COMPLETION, completion.completion, completion.OPTIONS),
+    Feature(types.TEXT_DOCUMENT_CODE_ACTION, code_actions.code_actions, code_actions.OPTIONS, empty=list),
 )
 
 SAVE_OPTIONS = types.SaveOptions(include_text=False)

@@ -46,8 +46,11 @@ SERVER = ClientServerConfig(
 )
 
 
-async def initialize(client: LanguageClient, client_name: str, options=None, root: Path | None = None):
+async def initialize(client: LanguageClient, client_name: str, options=None, root: Path | None = None,
+                     capabilities=None):
     caps = client_capabilities(client_name)
+    if capabilities is not None:
+        caps = capabilities(caps)
     result = await client.initialize_session(
         types.InitializeParams(
             capabilities=caps,
@@ -62,10 +65,11 @@ async def initialize(client: LanguageClient, client_name: str, options=None, roo
     return result
 
 
-async def start_server(client_name: str, options=None, root: Path | None = None) -> LanguageClient:
-    """Start `python -m stp_lsp` and initialise it as ``client_name`` (a pytest-lsp client spec)."""
+async def start_server(client_name: str, options=None, root: Path | None = None, capabilities=None) -> LanguageClient:
+    """Start `python -m stp_lsp` and initialise it as ``client_name`` (a pytest-lsp client spec);
+    ``capabilities`` may change the client capabilities sent (a function of them)."""
     client = await SERVER.start()
-    await initialize(client, client_name, options, root)
+    await initialize(client, client_name, options, root, capabilities)
     return client
 
 
@@ -182,3 +186,10 @@ def apply_edits(text: str, edits: list[types.TextEdit], encoding: str) -> str:
         a, b = offset(e.range.start), offset(e.range.end)
         text = text[:a] + e.new_text + text[b:]
     return text
+
+
+def workspace_edits(edit: types.WorkspaceEdit, uri: str) -> list[types.TextEdit]:
+    """The edits of ``uri`` in a workspace edit, in either shape (documentChanges or changes)."""
+    if edit.document_changes:
+        return [e for dc in edit.document_changes if dc.text_document.uri == uri for e in dc.edits]
+    return list((edit.changes or {}).get(uri, []))

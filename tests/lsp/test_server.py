@@ -16,4 +16,5 @@ async def test_capabilities(client: LanguageClient):
     assert caps.hover_provider and caps.definition_provider and caps.references_provider
     assert caps.document_symbol_provider == types.DocumentSymbolOptions(label="stacktape")
     assert caps.rename_provider == types.RenameOptions(prepare_provider=True)
-    assert caps.completion_provider is None and caps.code_action_provider is None  # part B
+    assert list(caps.completion_provider.trigger_characters) == [":", " ", "$", "'", "-"]
+    assert list(caps.code_action_provider.code_action_kinds) == [types.CodeActionKind.QuickFix]
