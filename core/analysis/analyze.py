@@ -14,9 +14,10 @@ from pydantic import ValidationError
 
 from core.analysis.context import ResourceEntry, RuleContext
 from core.analysis.diagnostics import ERROR, INFORMATION, SEVERITY_ORDER, Diagnostic
+from core.analysis.directive_spans import arg_span
+from core.analysis.partial import validate_leniently
 from core.analysis.refwalk import walk_refs
 from core.analysis.rules import load_rules
-from core.analysis.partial import validate_leniently
 from core.analysis.schema_errors import describe_value, errors_to_diagnostics
 from core.analysis.suggest import closest, one_of
 from core.analysis.symbols import Definition, Reference, SymbolIndex
@@ -233,7 +234,7 @@ def _index_symbols(result: Analysis) -> None:
         d = site.directive
         for sub in d.walk():
             if sub.name == "ResourceParam" and sub.args and isinstance(sub.args[0], str):
-                span = _directive_arg_span(site, d, sub)
+                span = arg_span(site, sub)
                 if span is not None:
                     owner = site.path[1] if len(site.path) > 1 and site.path[0] == "resources" else None
                     idx.references.append(Reference(sub.args[0], "resource", ("*",), span, site.path, owner, "directive"))
@@ -245,18 +246,3 @@ def _inner(span: Span, value: str, loc: Locator, path) -> Span:
     if span.line == span.end_line and width == len(value) + 2:
         return Span(span.line, span.col + 1, span.line, span.end_col - 1)
     return span
-
-
-def _directive_arg_span(site, top, sub) -> Span | None:
-    """Where the first argument of ``sub`` (``top`` or a directive nested in it) sits in the file.
-
-    Argument offsets count from the start of the whole scalar, nested directives included.
-    """
-    node = site.node
-    if node.start_mark.line != node.end_mark.line or not sub.arg_offsets:
-        return None
-    text = str(top)
-    at = sub.arg_offsets[0]
-    quoted = 1 if at < len(text) and text[at] in "'\"" else 0
-    start = node.start_mark.column + (1 if node.style in ("'", '"') else 0) + at + quoted
-    return Span(node.start_mark.line, start, node.start_mark.line, start + len(sub.args[0]))

@@ -9,7 +9,6 @@ and phrased in our words with the allowed values and a did-you-mean.
 from __future__ import annotations
 
 import re
-
 import types
 from functools import lru_cache
 from typing import Annotated, Literal, Union, get_args, get_origin

@@ -278,3 +278,25 @@ def test_enum_values_keep_their_own_order_in_messages():
 
     assert Probe.model_json_schema()["properties"]["second"]["anyOf"][0]["enum"] == ["POST", "GET"]
     assert Probe.model_json_schema()["properties"]["first"]["anyOf"][0]["enum"] == ["GET", "POST"]
+
+
+def test_unknown_resource_param_underlines_the_parameter_and_names_it():
+    text = yaml("""
+        resources:
+          db:
+            type: sqs-queue
+          w:
+            type: worker-service
+            properties:
+              packaging: {type: prebuilt-image, properties: {image: x}}
+              resources: {cpu: 0.25, memory: 512}
+              environment:
+                - name: A
+                  value: $ResourceParam('db', 'urll')
+    """)
+    (d,) = analyze(text).errors
+    line = text.splitlines()[10]
+    assert (d.code, d.span.line, d.span.col, d.span.end_col) == ("unknown-resource-param", 10, line.index("urll"),
+                                                                line.index("urll") + 4)
+    assert d.message.startswith("An sqs-queue has no parameter 'urll'. Did you mean 'url'?")
+    assert d.data["param"] == "urll" and d.data["replace_with"] == ["url"]

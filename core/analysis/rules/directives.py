@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from core.analysis.directive_spans import arg_span
 from core.analysis.rules import rule
+from core.analysis.rules.references import _a
 from core.analysis.suggest import closest, one_of
 from core.model.params import params_of
 
@@ -98,7 +100,7 @@ def _check_resource_param(ctx, site, d, spans):
             f"$ResourceParam refers to '{target}', which is not a resource of this config."
             + (f" Did you mean '{hint[0]}'?" if hint else "")
             + (" The script will fail when it runs." if in_script else ""),
-            site.path, span=span, replace_with=hint, create=target,
+            site.path, span=span, replace_with=hint, create=target, expected=["*"], param=param,
             severity="warning" if in_script else "error",
         )
         return
@@ -110,8 +112,9 @@ def _check_resource_param(ctx, site, d, spans):
         available = one_of(params) if params else "none"
         ctx.report(
             "unknown-resource-param",
-            f"A {entry.type} has no parameter '{param}'."
+            f"{_a(entry.type).capitalize()} has no parameter '{param}'."
             + (f" Did you mean '{hint[0]}'?" if hint else "")
             + f" Available: {available}.",
-            site.path, replace_with=hint, allowed=list(params),
+            site.path, span=arg_span(site, d, 1), replace_with=hint, allowed=list(params), param=param,
+            resource=target,
         )
