@@ -8,6 +8,7 @@ round-trip loader here so the rest of the file comes back byte-for-byte.
 from __future__ import annotations
 
 import io
+import re
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -21,14 +22,27 @@ def _yaml() -> YAML:
 
 
 def _detect_indent(text: str) -> tuple[int, int]:
-    """(mapping indent, sequence dash offset) as the file uses them."""
-    mapping, offset = 2, 0
-    for line in text.splitlines():
-        stripped = line.lstrip(" ")
-        if stripped.startswith("- ") and line[: len(line) - len(stripped)]:
-            offset = 2 if len(line) - len(stripped) >= 2 else 0
+    """(mapping indent, sequence dash offset) as the file uses them.
+
+    Read from the first block key (``key:`` at the end of a line) whose next content line is nested under it:
+    a nested key gives the mapping indent, a nested ``- `` item gives the dash offset.
+    """
+    mapping = offset = None
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    for line, nxt in zip(lines, lines[1:]):
+        body = re.sub(r"\s+#.*$", "", line).strip()  # a trailing comment does not count
+        if not body.endswith(":") or body.startswith("- "):
+            continue
+        here = len(line) - len(line.lstrip(" "))
+        there = len(nxt) - len(nxt.lstrip(" "))
+        if nxt.lstrip().startswith("- "):
+            if offset is None and there >= here:
+                offset = there - here
+        elif there > here and mapping is None:
+            mapping = there - here
+        if mapping is not None and offset is not None:
             break
-    return mapping, offset
+    return mapping or 2, offset if offset is not None else 0
 
 
 def load(text: str):
@@ -38,7 +52,7 @@ def load(text: str):
 def dump(doc, like: str = "") -> str:
     y = _yaml()
     mapping, offset = _detect_indent(like)
-    y.indent(mapping=mapping, sequence=mapping + offset, offset=offset)
+    y.indent(mapping=mapping, sequence=offset + 2, offset=offset)  # "- " then the item
     buf = io.StringIO()
     y.dump(doc, buf)
     return buf.getvalue()

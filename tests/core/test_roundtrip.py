@@ -33,3 +33,17 @@ def test_delete_removes_only_that_key():
     assert "serviceName" not in out
     assert out.count("#") == TEXT.count("#") - 1  # only the deleted line's comment goes
     assert "# the queue" in out and "# typo on purpose" in out
+
+
+def test_four_space_files_keep_their_indentation_and_comment_columns():
+    text = (
+        "resources:\n"
+        "    api:   # the api\n"
+        "        type: worker-service\n"
+        "        properties:\n"
+        "            connectTo:\n"
+        "                - jobs      # the queue\n"
+        "            stopTimeout: 10\n"
+    )
+    out = roundtrip.set_value(text, ("resources", "api", "properties", "stopTimeout"), 30)
+    assert out == text.replace("stopTimeout: 10", "stopTimeout: 30")
