@@ -360,6 +360,16 @@ def cmd_logs(args) -> int:
 
 
 @_aws_command
+def cmd_rollout(args) -> int:
+    from core.aws.console import Console
+    from core.aws.rollouts import run
+    from core.aws.stacks import stack_name
+
+    project, stage = _stack_of(args)
+    return run(_connect(args), stack_name(project, stage), args.resource, Console(), stop=args.stop,
+               follow=args.watch, yes=args.yes, fmt=args.format)
+
+@_aws_command
 def cmd_secret_set(args) -> int:
     from core.aws.secrets import set_secret
 
@@ -437,6 +447,21 @@ def _aws_parsers(sub) -> None:
     lg.add_argument("--filter", help="CloudWatch Logs filter pattern, e.g. ERROR or '\"exact phrase\"'")
     lg.add_argument("-f", "--follow", action="store_true", help="keep printing new events until Ctrl-C")
     lg.set_defaults(func=cmd_logs)
+
+    ro = sub.add_parser("rollout", help="show, follow or roll back the current deployment of a container workload",
+                        description="The current ECS deployment of a resource's service: strategy (canary, linear,"
+                        " blue/green, rolling), lifecycle stage, status, production traffic on the old and new revision"
+                        " (from the listener rule weights) and bake time left. --watch redraws until the deployment"
+                        " ends (exit code 0 when it succeeds, 1 when it rolls back); --stop rolls it back.")
+    ro.add_argument("resource", help="name of the resource in the config")
+    ro.add_argument("path", nargs="?", help=path_help)
+    _aws_options(ro)
+    ro.add_argument("--watch", action="store_true", help="redraw until the deployment reaches a terminal state")
+    ro.add_argument("--stop", action="store_true", help="roll the deployment back to the previous revision (asks first)")
+    ro.add_argument("-y", "--yes", action="store_true", help="with --stop: roll back without asking")
+    ro.add_argument("--format", choices=("text", "json"), default="text",
+                    help="output format (default: text; with --watch, json prints one object per line per change)")
+    ro.set_defaults(func=cmd_rollout)
 
     sec = sub.add_parser("secret", help="create, update and list secrets ($Secret in configs)",
                          description="Secrets in AWS Secrets Manager, read by $Secret('name') or $Secret('name.key')."

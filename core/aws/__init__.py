@@ -6,6 +6,7 @@
 - `artifacts` deployment bucket, Lambda code packages, container images
 - `logs`      log groups of a resource, merged history, follow (`stp logs`)
 - `secrets`   `stp secret set|list` and the check of `$Secret` references
+- `rollouts`  the current ECS deployment of a workload: strategy, stage, traffic (`stp rollout`)
 - `console`   how these talk to the user (streams, colour, yes/no questions)
 """
 

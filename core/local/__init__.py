@@ -13,16 +13,12 @@
 
 Clients reach the server only over HTTP (boto3 with `endpoint_url`); nothing here patches boto3.
 
-Where the next pieces go (not built yet):
-- ECS service deployments (ListServiceDeployments / DescribeServiceDeployments / StopServiceDeployment):
-  an `extensions/ecs_deployments.py` that takes over from `ecs_service.start_deployment`, keeps the old
-  deployment ACTIVE while the new one moves through its lifecycle stages on `clock.CLOCK`, shifts the
-  weights of the service's `advancedConfiguration.productionListenerRule` (both target groups are kept on
-  the service), honours bake times, lifecycle hooks and the circuit breaker; a background thread that
-  takes `state.LOCK` per step and stops on `state.shutting_down`, like the CloudFormation engine.
-- Local workloads as processes: a runner next to `serve` that starts the containers' commands as
-  processes and writes their output into moto's CloudWatch Logs backend in-process (the log groups the
-  stack created), so `logs.filter_log_events` and a Live Tail endpoint (moto has no StartLiveTail) see it.
+- `extensions/ecs_deployments` service deployments on the scaled clock (List/Describe/StopServiceDeployment,
+            DescribeServiceRevisions, ContinueServiceDeployment): lifecycle stages, listener-rule weights
+            shifting per strategy (`extensions/elbv2_weights`), hooks, rollback.
+- `extensions/logs_tail` a Live Tail that follows, and CloudWatch filter patterns.
+- `runner/` deployed container workloads run as local processes with their AWS environment; their output
+            goes into the stack's log groups; an ALB listener proxy routes by rule weights.
 """
 
 from core.local.server import (

@@ -5,7 +5,9 @@ How they hook in (no moto file is edited; everything happens after import, befor
 - resource types moto's CloudFormation skips get models registered in its model map
   (`registry.register`): apigatewayv2, servicediscovery, application_autoscaling, codedeploy;
   any other unknown type resolves to a placeholder (`placeholders`), never silently skipped;
-- `ecs_service` patches moto's ECS Service model and CreateService handler to keep every property;
+- `ecs_service` patches moto's ECS Service model and CreateService handler to keep every property, and
+  `ecs_deployments` adds service deployments (stages, traffic shifting, rollback) on top of it;
+- `logs_tail` makes Live Tail follow and gives filter_log_events CloudWatch's filter patterns;
 - `deletions` gives moto models that CloudFormation cannot delete a `delete()` (routes, route tables,
   gateways, listeners, target groups, ECS clusters and task definitions...);
 - `inplace_updates` gives moto models without a CloudFormation update one (log groups);

@@ -352,3 +352,6 @@ def install() -> None:
     service_cls.get_cfn_attribute = _get_cfn_attribute
     service_cls.delete = _delete
     _patch_create_service_api()
+    from core.local.extensions import ecs_deployments  # service deployments on the scaled clock
+
+    ecs_deployments.install()
