@@ -28,8 +28,9 @@ import functools
 
 from troposphere import Ref, ec2
 
-from core.compile.directives import DirectiveProblem, is_intrinsic, sub_of, text, translate
+from core.compile.directives import DirectiveProblem, is_intrinsic, known_now, sub_of, text
 from core.compile.errors import Problem
+from core.compile.policies import allow
 from core.compile.registry import COMPILERS, hook
 from core.compile.storage import efs_access, objects_arn, table_has_stream
 from core.model.params import AWS_MACROS
@@ -83,10 +84,6 @@ def connect(target_type: str):
         return hook("connect", target_type)(run)
 
     return register
-
-
-def allow(source, actions: list, resources) -> None:
-    source.task_statements.append({"Effect": "Allow", "Action": list(actions), "Resource": resources})
 
 
 def admit(ctx, source, target: str, target_sg, port: int, what: str) -> None:
@@ -177,14 +174,6 @@ def _static_port(ctx, name: str) -> int | None:
         return None
 
 
-def _model_value(ctx, value):
-    try:
-        out = translate(ctx, value)
-    except DirectiveProblem:
-        return None
-    return None if is_intrinsic(out) else out
-
-
 def database_port(ctx, name: str) -> int:
     """Port of `relational-database` ``name``: its parameter, else its config, else the engine's usual port."""
     port = _static_port(ctx, name)
@@ -192,7 +181,7 @@ def database_port(ctx, name: str) -> int:
         return port
     engine = ctx.analysis.resources[name].model.properties.engine
     configured = getattr(getattr(engine, "properties", None), "port", None)
-    configured = _model_value(ctx, configured) if configured is not None else None
+    configured = known_now(ctx, configured) if configured is not None else None
     if configured is not None:
         return int(configured)
     kind = text(engine.type)
@@ -203,7 +192,7 @@ def redis_port(ctx, name: str) -> int:
     port = _static_port(ctx, name)
     if port is not None:
         return port
-    configured = _model_value(ctx, ctx.analysis.resources[name].model.properties.port)
+    configured = known_now(ctx, ctx.analysis.resources[name].model.properties.port)
     return int(configured) if configured is not None else DEFAULT_REDIS_PORT
 
 

@@ -13,6 +13,7 @@ from troposphere import Ref, ecs, logs
 
 from core.compile.context import HOOK_ORDER
 from core.compile.images import image_for, repository_credentials
+from core.compile.policies import allow_statement
 from core.compile.workload_spec import EventTarget
 
 DEFAULT_LOG_RETENTION_DAYS = 90
@@ -83,7 +84,7 @@ def container_definition(ctx, cw, c, log_group):
     creds = repository_credentials(ctx, c, path)
     if creds:
         kw["RepositoryCredentials"] = ecs.RepositoryCredentials(CredentialsParameter=creds)
-        cw.execution_statements.append({"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": creds})
+        cw.execution_statements.append(allow_statement(["secretsmanager:GetSecretValue"], creds))
     for i, mount in enumerate(c.volume_mounts):
         fn = ctx.hook("volume", mount.type)
         if fn is None:
@@ -91,7 +92,6 @@ def container_definition(ctx, cw, c, log_group):
         else:
             ctx.defer(lambda fn=fn, mount=mount: fn(ctx, cw, c, mount), HOOK_ORDER)
     return ecs.ContainerDefinition(**kw)
-
 
 
 def _ports(ctx, cw, c) -> list[int]:

@@ -27,7 +27,7 @@ import re
 from troposphere import GetAtt, Ref, Sub, Tags, ec2, logs, rds, secretsmanager
 from troposphere import elasticache as ec
 
-from core.compile.directives import DirectiveProblem, is_intrinsic, text, translate
+from core.compile.directives import is_intrinsic, known_now, text
 from core.compile.naming import pascal
 from core.compile.registry import compiler, params
 from core.compile.vpc import VPC_CIDR, network
@@ -112,15 +112,6 @@ def identifier(ctx, name: str, suffix: str = "") -> str:
 
 def _props(ctx, name: str):
     return ctx.analysis.resources[name].model.properties
-
-
-def _quiet(ctx, value, default=None):
-    """A value known now, or ``default`` (no problem recorded)."""
-    try:
-        out = translate(ctx, value)
-    except DirectiveProblem:
-        return default
-    return default if is_intrinsic(out) else out
 
 
 # --- passwords ---------------------------------------------------------------------------------------
@@ -282,7 +273,7 @@ def _engine_groups(ctx, name: str, engine: str, version, parameters: dict, audit
     """(parameter group, option group) carrying the log settings, or None for either."""
     if not parameters and not audit:
         return None, None
-    v = _quiet(ctx, version)
+    v = known_now(ctx, version)
     family = _parameter_family(engine, str(v)) if v is not None else None
     if family is None:
         ctx.invalid(f"{where}.engine.properties.version", "the log settings go into a parameter group made for the engine"
@@ -521,9 +512,9 @@ def _connection(ctx, name: str, props, *, reader: bool, jdbc: bool):
     engine_type = props.engine.type
     ep = props.engine.properties
     kind = engine_kind(engine_type)
-    user = text(_quiet(ctx, props.credentials.masterUserName, DEFAULT_USER))
-    port = _quiet(ctx, getattr(ep, "port", None), None) or default_port(engine_type)
-    db = text(_quiet(ctx, ep.dbName, DEFAULT_DB_NAME) or DEFAULT_DB_NAME) if ep is not None and ep.dbName is not None \
+    user = text(known_now(ctx, props.credentials.masterUserName, DEFAULT_USER))
+    port = known_now(ctx, getattr(ep, "port", None), None) or default_port(engine_type)
+    db = text(known_now(ctx, ep.dbName, DEFAULT_DB_NAME) or DEFAULT_DB_NAME) if ep is not None and ep.dbName is not None \
         else DEFAULT_DB_NAME
     host = _endpoint(ctx, name, kind, reader)
     pw = _password_ref(ctx.id(name, "MasterUser", "Secret"))
@@ -557,11 +548,11 @@ def relational_database_param(ctx, name: str, param: str):
     if param == "readerHost":
         return GetAtt(ctx.id(name, "Cluster"), "ReadEndpoint.Address")
     if param == "port":
-        return text(_quiet(ctx, getattr(ep, "port", None), None) or default_port(engine_type))
+        return text(known_now(ctx, getattr(ep, "port", None), None) or default_port(engine_type))
     if param == "dbName":
         if engine_type.startswith("sqlserver"):
             raise ParamAbsent(f"relational-database '{name}' runs SQL Server, which creates no database")
-        return text(_quiet(ctx, ep.dbName, DEFAULT_DB_NAME) or DEFAULT_DB_NAME) if ep.dbName is not None \
+        return text(known_now(ctx, ep.dbName, DEFAULT_DB_NAME) or DEFAULT_DB_NAME) if ep.dbName is not None \
             else DEFAULT_DB_NAME
     if param in ("connectionString", "readerConnectionString"):
         return _connection(ctx, name, props, reader=param.startswith("reader"), jdbc=False)
@@ -647,7 +638,7 @@ def compile_redis_cluster(ctx, name: str, model) -> None:
 @params("redis-cluster")
 def redis_cluster_param(ctx, name: str, param: str):
     p = _props(ctx, name)
-    sharded = bool(_quiet(ctx, p.enableSharding, False)) if p.enableSharding is not None else False
+    sharded = bool(known_now(ctx, p.enableSharding, False)) if p.enableSharding is not None else False
     lid = ctx.id(name, "ReplicationGroup")
     if param == "host":
         return GetAtt(lid, "ConfigurationEndPoint.Address" if sharded else "PrimaryEndPoint.Address")
@@ -657,7 +648,7 @@ def redis_cluster_param(ctx, name: str, param: str):
                               " through its host (the configuration endpoint)")
         return GetAtt(lid, "ReaderEndPoint.Address")
     if param == "port":
-        return text(_quiet(ctx, p.port, 6379) or 6379)
+        return text(known_now(ctx, p.port, 6379) or 6379)
     if param == "sharding":
         return "true" if sharded else "false"
     return None

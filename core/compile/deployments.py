@@ -29,6 +29,7 @@ from troposphere import GetAtt, Ref, Sub, ecs, iam
 from troposphere import elasticloadbalancingv2 as elb
 
 from core.compile.ingress import add_depends_on, alb_bindings, alb_listener, function_arn, state, take_priority
+from core.compile.policies import role_policy, service_trust
 from core.compile.registry import hook
 
 # strategy → (ECS strategy, percent of traffic per step, minutes between steps)
@@ -49,14 +50,6 @@ BEFORE_ALLOW_TRAFFIC_STAGES = ["POST_TEST_TRAFFIC_SHIFT"]
 AFTER_TRAFFIC_SHIFT_STAGES = ["POST_PRODUCTION_TRAFFIC_SHIFT"]
 DEFAULT_TEST_PORTS = {443: 8443, 80: 8080}  # test listener next to a default production listener
 LB_POLICY = "arn:${AWS::Partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
-
-
-def _ecs_trust() -> dict:
-    """ECS itself (not its tasks) assumes the role to change listener rules and invoke hooks."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-    }
 
 
 def _forward_both(primary, alternate):
@@ -130,17 +123,16 @@ def ecs_deployment(ctx, cw) -> None:
         ctx.warn(where, "HTTP API gateway requests reach new tasks as soon as they start: only application-load-balancer"
                         " traffic moves gradually")
     kind, percent, minutes = STRATEGIES[strategy]
+    # ECS itself (not its tasks) assumes the role to change listener rules and invoke hooks
     role = ctx.add(cw.name, iam.Role(
-        ctx.id(cw.name, "DeploymentRole"), AssumeRolePolicyDocument=_ecs_trust(), ManagedPolicyArns=[Sub(LB_POLICY)],
+        ctx.id(cw.name, "DeploymentRole"),
+        AssumeRolePolicyDocument=service_trust("ecs.amazonaws.com", this_account_only=False), ManagedPolicyArns=[Sub(LB_POLICY)],
     ))
     hooks = _hook_functions(ctx, cw, dep, where)
     if hooks:
-        role.Policies = [iam.Policy(
-            PolicyName=f"{ctx.stack_name}-{cw.name}-deployment-hooks"[:128],
-            PolicyDocument={"Version": "2012-10-17", "Statement": [
-                {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": [arn for _, _, arn in hooks]},
-            ]},
-        )]
+        role.Policies = [role_policy(f"{ctx.stack_name}-{cw.name}-deployment-hooks", [
+            {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": [arn for _, _, arn in hooks]},
+        ])]
     test_port = _test_port(ctx, dep, bindings, where)
     for b in bindings:
         alb = b.alb

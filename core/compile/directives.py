@@ -70,6 +70,16 @@ def is_intrinsic(value) -> bool:
     return False
 
 
+def known_now(ctx, value, default=None):
+    """``value`` translated when it is known now, else ``default``; no problem is recorded (for looking ahead:
+    whatever cannot be translated is reported where the value itself is compiled)."""
+    try:
+        out = translate(ctx, value)
+    except DirectiveProblem:
+        return default
+    return default if is_intrinsic(out) else out
+
+
 def text(value) -> str:
     """A scalar as CloudFormation text (booleans as `true`/`false`)."""
     if isinstance(value, bool):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from troposphere import Base64, GetAtt, Ref, Sub, Tags, autoscaling, ec2, ecs, iam, scheduler
 
 from core.compile.instance_types import architecture, known_families, usable_memory
-from core.compile.workload_iam import service_trust
+from core.compile.policies import role_policy, service_trust
 
 AMI_PARAMETERS = {
     "x86_64": ("EcsAmiX8664", "/aws/service/ecs/optimized-ami/amazon-linux-2023/recommended/image_id"),
@@ -148,15 +148,12 @@ def _weekly_refresh(ctx, name: str, group) -> None:
     role = add(iam.Role(
         ctx.id(name, "InstanceRefreshRole"),
         AssumeRolePolicyDocument=service_trust("scheduler.amazonaws.com"),
-        Policies=[iam.Policy(PolicyName="start-instance-refresh", PolicyDocument={
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Action": "autoscaling:StartInstanceRefresh",
-                "Resource": Sub("arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*"
-                                ":autoScalingGroupName/${Group}", Group=Ref(group)),
-            }],
-        })],
+        Policies=[role_policy("start-instance-refresh", [{
+            "Effect": "Allow",
+            "Action": "autoscaling:StartInstanceRefresh",
+            "Resource": Sub("arn:${AWS::Partition}:autoscaling:${AWS::Region}:${AWS::AccountId}:autoScalingGroup:*"
+                            ":autoScalingGroupName/${Group}", Group=Ref(group)),
+        }])],
     ))
     add(scheduler.Schedule(
         ctx.id(name, "InstanceRefreshSchedule"),

@@ -55,8 +55,9 @@ from troposphere import apigatewayv2 as apigw
 from troposphere import elasticloadbalancingv2 as elb
 
 from core.compile.context import FINISH_ORDER, HOOK_ORDER, SHARED
-from core.compile.directives import DirectiveProblem, is_intrinsic, text, translate
+from core.compile.directives import DirectiveProblem, is_intrinsic, known_now, text
 from core.compile.errors import Problem
+from core.compile.policies import allow, role_policy, role_statements, service_may_send, service_trust
 from core.compile.registry import compiler, params
 from core.compile.vpc import network
 from core.compile.workload_hooks import ParamAbsent, _connect
@@ -294,7 +295,7 @@ class CompiledFunction:
         env.properties.setdefault("Variables", {})[name] = value
 
     def allow(self, actions, resource) -> None:
-        self.task_statements.append({"Effect": "Allow", "Action": list(actions), "Resource": resource})
+        allow(self, actions, resource)
 
 
 def functions(ctx) -> dict:
@@ -309,13 +310,6 @@ def function_name(ctx, name: str) -> str:
         return full
     digest = hashlib.sha1(full.encode()).hexdigest()[:8]
     return f"{full[:MAX_FUNCTION_NAME - 9]}-{digest}"
-
-
-def _lambda_trust() -> dict:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-    }
 
 
 def _managed(policy: str):
@@ -362,7 +356,7 @@ def compile_function(ctx, name: str, model) -> None:
         managed.append(_managed("AWSLambdaBasicExecutionRole"))
     if in_vpc and not log_disabled:
         managed.append(_managed("AWSLambdaVPCAccessExecutionRole"))
-    role = iam.Role(ctx.id(name, "Role"), AssumeRolePolicyDocument=_lambda_trust())
+    role = iam.Role(ctx.id(name, "Role"), AssumeRolePolicyDocument=service_trust("lambda.amazonaws.com", this_account_only=False))
     if managed:
         role.ManagedPolicyArns = managed
     add(role)
@@ -395,8 +389,13 @@ def compile_function(ctx, name: str, model) -> None:
                                DeletionPolicy="Delete", UpdateReplacePolicy="Delete"))
         fn.LoggingConfig = awslambda.LoggingConfig(LogGroup=Ref(lg))
         if logging is not None and logging.logForwarding is not None:
-            ctx.unsupported(f"{where}.logging.logForwarding",
-                            f"log forwarding to {logging.logForwarding.type} is not compiled yet")
+            forward = ctx.hook("log-forwarding", logging.logForwarding.type)
+            if forward is None:
+                ctx.unsupported(f"{where}.logging.logForwarding",
+                                f"log forwarding to {logging.logForwarding.type} is not compiled yet")
+            else:  # the hook reads the owner's name and the log source's name, id part, path and logging
+                source = SimpleNamespace(name=name, id_part="", path=where, logging=logging)
+                ctx.defer(lambda: forward(ctx, source, source, lg), HOOK_ORDER)
 
     sg = None
     if in_vpc:
@@ -522,29 +521,12 @@ def _describe_version(ctx, cf, code_key) -> None:
 
 
 def _role_statements(ctx, cf, props, where: str) -> None:
-    for i, st in enumerate(props.iamRoleStatements or ()):
-        spath = f"{where}.iamRoleStatements[{i}]"
-        if not st.Action:
-            ctx.invalid(spath, f"iamRoleStatements[{i}] has no Action; list the IAM actions it allows or denies")
-            continue
-        statement = {
-            "Effect": st.Effect,
-            "Action": [ctx.text(a, f"{spath}.Action") for a in st.Action],
-            "Resource": [ctx.resolve(r, f"{spath}.Resource") for r in st.Resource],
-        }
-        if st.Sid:
-            statement = {"Sid": st.Sid, **statement}
-        if st.Condition is not None:
-            statement["Condition"] = ctx.resolve(st.Condition, f"{spath}.Condition")
-        cf.task_statements.append(statement)
+    cf.task_statements.extend(role_statements(ctx, props.iamRoleStatements, where))
 
 
 def _attach_policy(ctx, cf) -> None:
     if cf.task_statements:
-        cf.role.Policies = [iam.Policy(
-            PolicyName=f"{ctx.stack_name}-{cf.name}"[:128],
-            PolicyDocument={"Version": "2012-10-17", "Statement": cf.task_statements},
-        )]
+        cf.role.Policies = [role_policy(f"{ctx.stack_name}-{cf.name}", cf.task_statements)]
     elif "Policies" in cf.role.properties:
         del cf.role.properties["Policies"]
 
@@ -625,25 +607,17 @@ def _url_cors(ctx, cors, where: str):
 # --- parameters ------------------------------------------------------------------------------------
 
 
-def _quiet(ctx, value, default=None):
-    try:
-        out = translate(ctx, value)
-    except DirectiveProblem:
-        return default
-    return default if is_intrinsic(out) else out
-
-
 @params("function")
 def function_param(ctx, name: str, param: str):
     props = ctx.analysis.resources[name].model.properties
     if param == "arn":
         return GetAtt(ctx.id(name, FUNCTION_ID), "Arn")
     if param == "logGroupArn":
-        if props.logging is not None and _quiet(ctx, props.logging.disabled, False):
+        if props.logging is not None and known_now(ctx, props.logging.disabled, False):
             raise ParamAbsent(f"function '{name}' has logging disabled, so it has no log group")
         return GetAtt(ctx.id(name, "LogGroup"), "Arn")
     if param == "url":
-        if props.url is None or not _quiet(ctx, props.url.enabled, False):
+        if props.url is None or not known_now(ctx, props.url.enabled, False):
             raise ParamAbsent(f"function '{name}' has no URL; set url.enabled: true")
         return GetAtt(ctx.id(name, "Url"), "FunctionUrl")
     return None
@@ -672,7 +646,7 @@ def _hand_over(ctx, cf, props, where: str) -> None:
             ctx.unsupported(f"{where}.events[{i}]", UNSUPPORTED_EVENTS.get(ev.type, f"{ev.type} events are not compiled yet"))
             continue
         if ev.type == "http-api-gateway":
-            timeout = _quiet(ctx, props.timeout, 10)
+            timeout = known_now(ctx, props.timeout, 10)
             if isinstance(timeout, int) and timeout > HTTP_API_TIMEOUT:
                 ctx.warn(epath, f"the HTTP API answers 503 after {HTTP_API_TIMEOUT} seconds, while the function may run"
                                 f" {timeout}")
@@ -736,15 +710,22 @@ def _window(ctx, value, where: str, *, default_ms: float | None = None):
 # http-api-gateway
 
 
+def _named_front(ctx, compiled: dict, p, key: str, rtype: str, where: str):
+    """The compiled gateway or load balancer (from ``compiled``) that event ``p`` names in ``key``. None when that
+    is no ``rtype`` of the config (reported) or it failed to compile (reported already)."""
+    name = text(ctx.static(getattr(p, key), f"{where}.{key}", ""))
+    front = compiled.get(name)
+    if front is None and ctx.type_of(name) != rtype:
+        ctx.invalid(where, f"'{name}' is not an {rtype} of this config")
+    return front
+
+
 def _http_api_event(ctx, cf, p, i: int, where: str) -> None:
     from core.compile import ingress
 
-    gw_name = text(ctx.static(p.httpApiGatewayName, f"{where}.httpApiGatewayName", ""))
-    gw = ingress.state(ctx).gateways.get(gw_name)
+    gw = _named_front(ctx, ingress.state(ctx).gateways, p, "httpApiGatewayName", "http-api-gateway", where)
     if gw is None:
-        if ctx.type_of(gw_name) != "http-api-gateway":
-            ctx.invalid(where, f"'{gw_name}' is not an http-api-gateway of this config")
-        return  # else it failed to compile (reported already)
+        return
     method = ctx.static(p.method, f"{where}.method", "*")
     path = ctx.static(p.path, f"{where}.path", "*")
     route_key = ingress._route_key(ctx, method, path, where)
@@ -784,35 +765,14 @@ def _http_api_event(ctx, cf, p, i: int, where: str) -> None:
 def _alb_event(ctx, cf, p, i: int, where: str) -> None:
     from core.compile import ingress
 
-    lb_name = text(ctx.static(p.loadBalancerName, f"{where}.loadBalancerName", ""))
-    alb = ingress.state(ctx).albs.get(lb_name)
+    alb = _named_front(ctx, ingress.state(ctx).albs, p, "loadBalancerName", "application-load-balancer", where)
     if alb is None:
-        if ctx.type_of(lb_name) != "application-load-balancer":
-            ctx.invalid(where, f"'{lb_name}' is not an application-load-balancer of this config")
         return
-    if p.listenerPort is not None:
-        port = int(ctx.static(p.listenerPort, f"{where}.listenerPort", 0))
-        if port not in alb.listeners:
-            ports = ", ".join(map(str, alb.listeners)) or "none"
-            ctx.invalid(where, f"load balancer '{alb.key}' has no listener on port {port} (its listeners: {ports})")
-            return
-    elif alb.default_port is None:
-        ctx.invalid(where, f"load balancer '{alb.key}' declares its own listeners; add listenerPort to say which one"
-                           " this rule attaches to")
-        return
-    else:
-        port = alb.default_port
-    if port not in alb.listeners:
-        return  # the listener could not be compiled (reported already)
-    conditions = ingress.alb_conditions(ctx, p, where)
-    if not conditions:
-        ctx.invalid(where, "a load-balancer rule needs at least one condition (paths, methods, hosts, headers,"
-                           " queryParams or sourceIps)")
-        return
-    values = ingress._condition_values(conditions)
-    if values > ingress.MAX_CONDITION_VALUES:
-        ctx.invalid(where, f"a load-balancer rule matches at most {ingress.MAX_CONDITION_VALUES} values in all its"
-                           f" conditions together (an AWS limit), this one has {values}; split it into several events")
+    port = ingress.rule_port(ctx, alb, p, where)
+    if port is None or port not in alb.listeners:
+        return  # reported (here, or where the listener failed to compile)
+    conditions = ingress.rule_conditions(ctx, p, where)
+    if conditions is None:
         return
     wanted = int(ctx.static(p.priority, f"{where}.priority", 0))
     first = ingress._reserve_priorities(ctx).get((alb.key, port, wanted))
@@ -869,15 +829,15 @@ def _queue_fits(ctx, cf, queue: str, batch: int, where: str) -> bool:
     """The queue of this stack hides messages long enough for the function, and a FIFO one takes the batch size."""
     entry = ctx.analysis.resources.get(queue)
     qprops = entry.model.properties if entry is not None and entry.model is not None else None
-    visibility = _quiet(ctx, qprops.visibilityTimeoutSeconds, None) if qprops is not None else 30
-    timeout = _quiet(ctx, cf.spec.props.timeout, None)
+    visibility = known_now(ctx, qprops.visibilityTimeoutSeconds, None) if qprops is not None else 30
+    timeout = known_now(ctx, cf.spec.props.timeout, None)
     if isinstance(visibility, int) and isinstance(timeout, int) and visibility < timeout:
         ctx.invalid(where, f"queue '{queue}' hides a received message for {visibility} seconds"
                            f" (visibilityTimeoutSeconds), less than the function's timeout of {timeout} seconds: messages"
                            f" would be handed out again while still being processed; raise visibilityTimeoutSeconds to at"
                            f" least {timeout}")
         return False
-    fifo = _quiet(ctx, qprops.fifoEnabled, False) if qprops is not None else False
+    fifo = known_now(ctx, qprops.fifoEnabled, False) if qprops is not None else False
     if fifo and batch > MAX_FIFO_BATCH:
         ctx.invalid(f"{where}.batchSize", f"queue '{queue}' is FIFO, and Lambda reads at most {MAX_FIFO_BATCH} messages"
                                           " at a time from a FIFO queue")
@@ -1005,35 +965,11 @@ def _sns_event(ctx, cf, p, i: int, where: str) -> None:
         sub.RedrivePolicy = {"deadLetterTargetArn": dlq_arn}
         if dlq is not None:  # SNS may send into the stack's queue, for this topic only
             messaging.queue_policy(ctx, dlq).append(
-                messaging._service_may_send("sns.amazonaws.com", "sqs:SendMessage", dlq_arn, topic_arn))
+                service_may_send("sns.amazonaws.com", "sqs:SendMessage", dlq_arn, topic_arn))
     ctx.add(cf.name, sub)
 
 
 # schedule, event-bus, cloudwatch-alarm: EventBridge rules
-
-
-def _target_input(ctx, target, p, where: str) -> bool:
-    """Set the payload of an EventBridge target (False when it cannot be compiled)."""
-    if "input" in p.model_fields_set and p.input is not None:
-        value = ctx.resolve(p.input, f"{where}.input", None)
-        if is_intrinsic(value):
-            ctx.unsupported(f"{where}.input", "an input with values known only at deploy time is not compiled yet")
-            return False
-        target.Input = json.dumps(value, separators=(",", ":"))
-    elif p.inputPath is not None:
-        target.InputPath = ctx.text(p.inputPath, f"{where}.inputPath")
-    elif p.inputTransformer is not None:
-        tr = p.inputTransformer
-        template = ctx.resolve(tr.inputTemplate, f"{where}.inputTransformer.inputTemplate")
-        if is_intrinsic(template):
-            ctx.unsupported(where, "inputTransformer.inputTemplate with values known only at deploy time is not compiled yet")
-            return False
-        transformer = events.InputTransformer(
-            InputTemplate=template if isinstance(template, str) else json.dumps(template, separators=(",", ":")))
-        if tr.inputPathsMap:
-            transformer.InputPathsMap = ctx.resolve(dict(tr.inputPathsMap), f"{where}.inputTransformer.inputPathsMap", {})
-        target.InputTransformer = transformer
-    return True
 
 
 def _target_id(cf) -> str:
@@ -1041,8 +977,10 @@ def _target_id(cf) -> str:
 
 
 def _schedule_event(ctx, cf, p, i: int, where: str) -> None:
+    from core.compile import messaging
+
     target = events.Target(Arn=cf.target, Id=_target_id(cf))
-    if not _target_input(ctx, target, p, where):
+    if not messaging.target_input(ctx, target, p, where):
         return
     rule = ctx.add(cf.name, events.Rule(
         _event_id(cf, i, "Schedule"), ScheduleExpression=ctx.text(p.scheduleRate, f"{where}.scheduleRate"),

@@ -43,7 +43,7 @@ from troposphere import elasticloadbalancingv2 as elb
 from troposphere import servicediscovery as sd
 
 from core.compile.context import CHECK_ORDER, HOOK_ORDER, SHARED
-from core.compile.directives import DirectiveProblem, is_intrinsic, text, translate
+from core.compile.directives import DirectiveProblem, known_now, text
 from core.compile.errors import Problem
 from core.compile.naming import logical_id, pascal
 from core.compile.registry import compiler, hook, params
@@ -181,15 +181,6 @@ def function_arn(ctx, name: str):
         return ctx.resource_param(name, "arn")
     except DirectiveProblem:
         return GetAtt(logical_id(name, FUNCTION_ID), "Arn")
-
-
-def _quiet(ctx, value):
-    """A value known now, or None (no problem recorded: for looking ahead only)."""
-    try:
-        out = translate(ctx, value)
-    except DirectiveProblem:
-        return None
-    return None if is_intrinsic(out) else out
 
 
 def _unique_id(ctx, base: str, salt: str) -> str:
@@ -340,14 +331,18 @@ def _build_http_api(ctx, key: str, owner: str, prefix: str, ref_part: str, *, co
     return gw
 
 
+def _not_compiled_yet(ctx, props, where: str, features: tuple[str, ...], of: str) -> None:
+    """Report each of ``features`` set in ``props`` (of resource kind ``of``) as not compiled yet."""
+    for feature in features if props is not None else ():
+        if getattr(props, feature):
+            ctx.unsupported(f"{where}.{feature}", f"{feature} of {of} is not compiled yet")
+
+
 @compiler("http-api-gateway")
 def compile_http_api_gateway(ctx, name: str, model) -> None:
     props = model.properties
     where = f"resources.{name}.properties"
-    if props is not None:
-        for feature in ("cdn", "alarms"):
-            if getattr(props, feature):
-                ctx.unsupported(f"{where}.{feature}", f"{feature} of an http-api-gateway is not compiled yet")
+    _not_compiled_yet(ctx, props, where, ("cdn", "alarms"), "an http-api-gateway")
     _build_http_api(
         ctx, name, name, name, name,
         cors=props.cors if props else None, custom_domains=props.customDomains if props else None,
@@ -357,7 +352,7 @@ def compile_http_api_gateway(ctx, name: str, model) -> None:
 
 def _domain_names(ctx, custom_domains) -> list[str]:
     """Custom domain names known now (for parameters, which may be asked for before the resource compiles)."""
-    names = [str(_quiet(ctx, d.domainName) or "").rstrip(".").lower() for d in custom_domains or ()]
+    names = [str(known_now(ctx, d.domainName) or "").rstrip(".").lower() for d in custom_domains or ()]
     return [n for n in names if n]
 
 
@@ -726,10 +721,7 @@ def build_alb(ctx, key: str, owner: str, prefix: str, ref_part: str, props, *, i
 def compile_application_load_balancer(ctx, name: str, model) -> None:
     props = model.properties
     where = f"resources.{name}.properties"
-    if props is not None:
-        for feature in ("cdn", "alarms", "useFirewall"):
-            if getattr(props, feature):
-                ctx.unsupported(f"{where}.{feature}", f"{feature} of an application-load-balancer is not compiled yet")
+    _not_compiled_yet(ctx, props, where, ("cdn", "alarms", "useFirewall"), "an application-load-balancer")
     build_alb(ctx, name, name, name, name, props, internal_default=False,
               custom_domains=props.customDomains if props is not None else None, where=where)
 
@@ -790,9 +782,9 @@ def _reserve_priorities(ctx) -> dict:
                    if getattr(ev, "type", None) == "application-load-balancer"]
     for owner, who, ev in events:
         p = ev.properties
-        alb = st.albs.get(_quiet(ctx, p.loadBalancerName))
-        prio = _quiet(ctx, p.priority)
-        port = _quiet(ctx, p.listenerPort) if p.listenerPort is not None else (alb.default_port if alb else None)
+        alb = st.albs.get(known_now(ctx, p.loadBalancerName))
+        prio = known_now(ctx, p.priority)
+        port = known_now(ctx, p.listenerPort) if p.listenerPort is not None else (alb.default_port if alb else None)
         if alb is not None and prio is not None and port is not None:
             st.reserved.setdefault((alb.key, int(port), int(prio)), (owner, who))
     return st.reserved
@@ -818,6 +810,38 @@ def take_priority(ctx, alb: LoadBalancer, port: int, who: str, wanted: int | Non
 
 def _values(ctx, items, where: str) -> list[str]:
     return [text(ctx.static(v, where, "")) for v in items]
+
+
+def rule_port(ctx, alb: LoadBalancer, p, where: str) -> int | None:
+    """The listener the rule of an `application-load-balancer` event (``p``, of a container or a function) goes
+    on: its `listenerPort`, else the load balancer's default listener. None when there is none (reported)."""
+    if p.listenerPort is None:
+        if alb.default_port is None:
+            ctx.invalid(where, f"load balancer '{alb.key}' declares its own listeners; add listenerPort to say which one"
+                               " this rule attaches to")
+        return alb.default_port
+    port = int(ctx.static(p.listenerPort, f"{where}.listenerPort", 0))
+    if port not in alb.listeners:
+        ports = ", ".join(map(str, alb.listeners)) or "none"
+        ctx.invalid(where, f"load balancer '{alb.key}' has no listener on port {port} (its listeners: {ports})")
+        return None
+    return port
+
+
+def rule_conditions(ctx, p, where: str) -> list | None:
+    """The conditions of the rule of an `application-load-balancer` event; None when it has none or more values
+    than AWS allows (reported)."""
+    conditions = alb_conditions(ctx, p, where)
+    if not conditions:
+        ctx.invalid(where, "a load-balancer rule needs at least one condition (paths, methods, hosts, headers,"
+                           " queryParams or sourceIps)")
+        return None
+    values = _condition_values(conditions)
+    if values > MAX_CONDITION_VALUES:
+        ctx.invalid(where, f"a load-balancer rule matches at most {MAX_CONDITION_VALUES} values in all its"
+                           f" conditions together (an AWS limit), this one has {values}; split it into several events")
+        return None
+    return conditions
 
 
 def alb_conditions(ctx, p, where: str) -> list:
@@ -916,27 +940,11 @@ def alb_event(ctx, t) -> None:
         alb = st.albs.get(str(ctx.static(p.loadBalancerName, f"{where}.loadBalancerName", "")))
         if alb is None:
             return  # not an application load balancer of this config, or it failed to compile (reported already)
-        if p.listenerPort is not None:
-            port = int(ctx.static(p.listenerPort, f"{where}.listenerPort", 0))
-            if port not in alb.listeners:
-                ports = ", ".join(map(str, alb.listeners)) or "none"
-                ctx.invalid(where, f"load balancer '{alb.key}' has no listener on port {port} (its listeners: {ports})")
-                return
-        elif alb.default_port is None:
-            ctx.invalid(where, f"load balancer '{alb.key}' declares its own listeners; add listenerPort to say which one"
-                               " this rule attaches to")
+        port = rule_port(ctx, alb, p, where)
+        if port is None:
             return
-        else:
-            port = alb.default_port
-        conditions = alb_conditions(ctx, p, where)
-        if not conditions:
-            ctx.invalid(where, "a load-balancer rule needs at least one condition (paths, methods, hosts, headers,"
-                               " queryParams or sourceIps)")
-            return
-        if _condition_values(conditions) > MAX_CONDITION_VALUES:
-            ctx.invalid(where, f"a load-balancer rule matches at most {MAX_CONDITION_VALUES} values in all its"
-                               f" conditions together (an AWS limit), this one has {_condition_values(conditions)};"
-                               " split it into several events")
+        conditions = rule_conditions(ctx, p, where)
+        if conditions is None:
             return
         reserved = _reserve_priorities(ctx)
         wanted = int(ctx.static(p.priority, f"{where}.priority", 0))
@@ -1232,7 +1240,7 @@ def private_service_param(ctx, name: str, param: str):
     if param != "address":
         return None
     props = ctx.analysis.resources[name].model.properties
-    port = _quiet(ctx, props.port) if props.port is not None else DEFAULT_SERVICE_PORT
+    port = known_now(ctx, props.port) if props.port is not None else DEFAULT_SERVICE_PORT
     if _entry_kind(props, "service-connect") == "application-load-balancer":
         return Sub(f"${{{ctx.id(name, 'Alb')}.DNSName}}:80")
     return f"{connect_alias(name, name, True)}:{text(port)}"

@@ -24,8 +24,9 @@ import re
 from troposphere import GetAtt, Ref, events, sns, sqs
 
 from core.compile.context import FINISH_ORDER
-from core.compile.directives import DirectiveProblem, is_intrinsic, text, translate
-from core.compile.registry import compiler, params
+from core.compile.directives import is_intrinsic, known_now, text
+from core.compile.policies import config_statement, policy_document, service_may_send
+from core.compile.registry import attribute_params, compiler, params
 from core.compile.workload_hooks import ParamAbsent
 
 MAX_TOPIC_NAME = 256
@@ -53,10 +54,6 @@ def resource_policy(ctx, kind: str, name: str, build) -> list:
     return store[key]
 
 
-def policy_document(statements: list) -> dict:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
 def queue_policy(ctx, queue: str) -> list:
     """Statements of the policy of `sqs-queue` ``queue`` (see ``resource_policy``)."""
 
@@ -77,14 +74,6 @@ def topic_policy(ctx, topic: str) -> list:
         ))
 
     return resource_policy(ctx, "topic", topic, build)
-
-
-def _service_may_send(service: str, action: str, resource, source_arn) -> dict:
-    """An AWS service may perform ``action`` on ``resource``, only on behalf of ``source_arn``."""
-    return {
-        "Effect": "Allow", "Principal": {"Service": service}, "Action": action, "Resource": resource,
-        "Condition": {"ArnEquals": {"aws:SourceArn": source_arn}},
-    }
 
 
 # --- event-bus subscriptions -------------------------------------------------------------------------
@@ -116,25 +105,8 @@ def event_rule(ctx, owner: str, lid: str, sub, where: str, target_arn, *, target
         target.SqsParameters = events.SqsParameters(MessageGroupId=message_group)
     if role_arn is not None:
         target.RoleArn = role_arn
-    if "input" in sub.model_fields_set:
-        value = _json_text(ctx, sub.input, f"{where}.input")
-        if value is None:
-            return None
-        target.Input = value
-    elif sub.inputPath is not None:
-        target.InputPath = ctx.text(sub.inputPath, f"{where}.inputPath")
-    elif sub.inputTransformer is not None:
-        tr = sub.inputTransformer
-        template = ctx.resolve(tr.inputTemplate, f"{where}.inputTransformer.inputTemplate")
-        if is_intrinsic(template):
-            ctx.unsupported(where, "inputTransformer.inputTemplate with values known only at deploy time is not compiled yet")
-            return None
-        transformer = events.InputTransformer(
-            InputTemplate=template if isinstance(template, str) else json.dumps(template, separators=(",", ":"))
-        )
-        if tr.inputPathsMap:
-            transformer.InputPathsMap = ctx.resolve(dict(tr.inputPathsMap), f"{where}.inputTransformer.inputPathsMap", {})
-        target.InputTransformer = transformer
+    if not target_input(ctx, target, sub, where):
+        return None
     failure = sub.onDeliveryFailure
     if failure is not None:
         fwhere = f"{where}.onDeliveryFailure"
@@ -149,7 +121,7 @@ def event_rule(ctx, owner: str, lid: str, sub, where: str, target_arn, *, target
                 return None
             dlq_arn = ctx.resource_param(dlq, "arn")
             queue_policy(ctx, dlq).append(
-                _service_may_send("events.amazonaws.com", "sqs:SendMessage", dlq_arn, GetAtt(lid, "Arn"))
+                service_may_send("events.amazonaws.com", "sqs:SendMessage", dlq_arn, GetAtt(lid, "Arn"))
             )
         else:
             dlq_arn = ctx.resolve(failure.sqsQueueArn, f"{fwhere}.sqsQueueArn")
@@ -158,13 +130,30 @@ def event_rule(ctx, owner: str, lid: str, sub, where: str, target_arn, *, target
     return ctx.add(owner, rule)
 
 
-def _json_text(ctx, value, where: str):
-    """A fixed event payload as JSON text (EventBridge's `Input` is JSON)."""
-    out = ctx.resolve(value, where, None)
-    if is_intrinsic(out):
-        ctx.unsupported(where, "an input with values known only at deploy time is not compiled yet")
-        return None
-    return json.dumps(out, separators=(",", ":"))
+def target_input(ctx, target, p, where: str) -> bool:
+    """Set what EventBridge delivers to ``target``: the event, unless ``p`` (an EventTargetInput) gives a fixed
+    `input` (as JSON text), an `inputPath` or an `inputTransformer`. False when that cannot be compiled."""
+    if p.input is not None:
+        value = ctx.resolve(p.input, f"{where}.input", None)
+        if is_intrinsic(value):
+            ctx.unsupported(f"{where}.input", "an input with values known only at deploy time is not compiled yet")
+            return False
+        target.Input = json.dumps(value, separators=(",", ":"))
+    elif p.inputPath is not None:
+        target.InputPath = ctx.text(p.inputPath, f"{where}.inputPath")
+    elif p.inputTransformer is not None:
+        tr = p.inputTransformer
+        template = ctx.resolve(tr.inputTemplate, f"{where}.inputTransformer.inputTemplate")
+        if is_intrinsic(template):
+            ctx.unsupported(where, "inputTransformer.inputTemplate with values known only at deploy time is not compiled yet")
+            return False
+        transformer = events.InputTransformer(
+            InputTemplate=template if isinstance(template, str) else json.dumps(template, separators=(",", ":"))
+        )
+        if tr.inputPathsMap:
+            transformer.InputPathsMap = ctx.resolve(dict(tr.inputPathsMap), f"{where}.inputTransformer.inputPathsMap", {})
+        target.InputTransformer = transformer
+    return True
 
 
 # --- sqs-queue ---------------------------------------------------------------------------------------
@@ -180,11 +169,8 @@ def queue_is_fifo(ctx, name: str) -> bool | None:
     props = entry.model.properties if entry is not None and entry.model is not None else None
     if props is None:
         return False
-    try:
-        value = translate(ctx, props.fifoEnabled)
-    except DirectiveProblem:  # reported where the queue itself is compiled
-        return None
-    return None if is_intrinsic(value) else bool(value)
+    value = known_now(ctx, props.fifoEnabled)  # a problem is reported where the queue itself is compiled
+    return None if value is None else bool(value)
 
 
 @compiler("sqs-queue")
@@ -225,16 +211,7 @@ def compile_sqs_queue(ctx, name: str, model) -> None:
     arn = GetAtt(queue, "Arn")
 
     for i, st_model in enumerate(p.policyStatements or ()):
-        swhere = f"{where}.policyStatements[{i}]"
-        statement = {
-            "Effect": st_model.Effect,
-            "Principal": ctx.resolve(st_model.Principal, f"{swhere}.Principal"),
-            "Action": [ctx.text(a, f"{swhere}.Action") for a in st_model.Action],
-            "Resource": arn,
-        }
-        if st_model.Condition is not None:
-            statement["Condition"] = ctx.resolve(st_model.Condition, f"{swhere}.Condition")
-        queue_policy(ctx, name).append(statement)
+        queue_policy(ctx, name).append(config_statement(ctx, st_model, f"{where}.policyStatements[{i}]", resource=arn))
 
     for i, ev in enumerate(p.events or ()):
         ewhere = f"{where}.events[{i}].properties"
@@ -250,7 +227,7 @@ def compile_sqs_queue(ctx, name: str, model) -> None:
         rule = event_rule(ctx, name, ctx.id(name, f"Event{i + 1}", "Rule"), ev.properties, ewhere, arn, target_id=name,
                           message_group=group if fifo else None)
         if rule is not None:
-            queue_policy(ctx, name).append(_service_may_send("events.amazonaws.com", "sqs:SendMessage", arn, GetAtt(rule, "Arn")))
+            queue_policy(ctx, name).append(service_may_send("events.amazonaws.com", "sqs:SendMessage", arn, GetAtt(rule, "Arn")))
 
     if p.alarms:
         ctx.unsupported(name, "alarms on the queue are not compiled yet")
@@ -280,16 +257,7 @@ def _redrive(ctx, name: str, rp, fifo: bool, where: str):
     return sqs.RedrivePolicy(deadLetterTargetArn=dlq_arn, maxReceiveCount=count)
 
 
-@params("sqs-queue")
-def sqs_queue_param(ctx, name: str, param: str):
-    lid = ctx.id(name, "Queue")
-    if param == "arn":
-        return GetAtt(lid, "Arn")
-    if param == "name":
-        return GetAtt(lid, "QueueName")
-    if param == "url":
-        return Ref(lid)
-    return None
+sqs_queue_param = attribute_params("sqs-queue", "Queue", {"arn": "Arn", "name": "QueueName", "url": "Ref"})
 
 
 # --- sns-topic ---------------------------------------------------------------------------------------
@@ -318,14 +286,7 @@ def compile_sns_topic(ctx, name: str, model) -> None:
     ctx.output(name, "topicArn", ctx.id(name, "TopicArn"), Ref(topic), f"ARN of topic {name}")
 
 
-@params("sns-topic")
-def sns_topic_param(ctx, name: str, param: str):
-    lid = ctx.id(name, "Topic")
-    if param == "arn":
-        return Ref(lid)
-    if param == "name":
-        return GetAtt(lid, "TopicName")
-    return None
+sns_topic_param = attribute_params("sns-topic", "Topic", {"arn": "Ref", "name": "TopicName"})
 
 
 # --- event-bus ---------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from __future__ import annotations
 import importlib
 from typing import Callable
 
+from troposphere import GetAtt, Ref
+
 COMPILERS: dict[str, Callable] = {}
 PARAMS: dict[str, Callable] = {}
 HOOKS: dict[tuple[str, str], Callable] = {}
@@ -54,6 +56,21 @@ def params(resource_type: str):
         return fn
 
     return register
+
+
+def attribute_params(resource_type: str, suffix: str, attributes: dict[str, str]) -> Callable:
+    """Register (and return) the ``@params`` function of a type whose parameters are all read off its main
+    resource, logical id ``<name><suffix>``: ``attributes`` maps each parameter to the attribute it reads, or
+    to ``"Ref"`` for the resource's own `Ref`."""
+
+    def param(ctx, name: str, param: str):
+        attribute = attributes.get(param)
+        if attribute is None:
+            return None
+        lid = ctx.id(name, suffix)
+        return Ref(lid) if attribute == "Ref" else GetAtt(lid, attribute)
+
+    return params(resource_type)(param)
 
 
 def hook(kind: str, key: str):

@@ -26,8 +26,9 @@ from troposphere import applicationautoscaling as aas
 from troposphere import dynamodb as ddb
 
 from core.compile.directives import sub_of, text
-from core.compile.messaging import policy_document, resource_policy
-from core.compile.registry import compiler, hook, params
+from core.compile.messaging import resource_policy
+from core.compile.policies import allow, config_statement, policy_document
+from core.compile.registry import attribute_params, compiler, hook, params
 from core.compile.vpc import network
 from core.compile.workload_hooks import ParamAbsent
 
@@ -137,17 +138,7 @@ def _access_statements(ctx, acc, where: str) -> list:
         if not st.Action:
             ctx.invalid(swhere, "the statement has no Action; list the S3 actions it allows or denies")
             continue
-        statement = {
-            "Effect": st.Effect,
-            "Principal": ctx.resolve(st.Principal, f"{swhere}.Principal"),
-            "Action": [ctx.text(a, f"{swhere}.Action") for a in st.Action],
-            "Resource": [ctx.resolve(r, f"{swhere}.Resource") for r in st.Resource],
-        }
-        if st.Sid:
-            statement = {"Sid": ctx.text(st.Sid, f"{swhere}.Sid"), **statement}
-        if st.Condition is not None:
-            statement["Condition"] = ctx.resolve(st.Condition, f"{swhere}.Condition")
-        out.append(statement)
+        out.append(config_statement(ctx, st, swhere))
     return out
 
 
@@ -207,14 +198,7 @@ def _lifecycle_rule(ctx, rule, i: int, where: str):
     return out
 
 
-@params("bucket")
-def bucket_param(ctx, name: str, param: str):
-    lid = ctx.id(name, "Bucket")
-    if param == "name":
-        return Ref(lid)
-    if param == "arn":
-        return GetAtt(lid, "Arn")
-    return None
+bucket_param = attribute_params("bucket", "Bucket", {"name": "Ref", "arn": "Arn"})
 
 
 # --- dynamo-db-table -----------------------------------------------------------------------------
@@ -369,14 +353,7 @@ def mount_target_id(ctx, name: str, i: int) -> str:
     return ctx.id(name, f"MountTarget{i + 1}")
 
 
-@params("efs-filesystem")
-def efs_filesystem_param(ctx, name: str, param: str):
-    lid = ctx.id(name, "FileSystem")
-    if param == "id":
-        return Ref(lid)
-    if param == "arn":
-        return GetAtt(lid, "Arn")
-    return None
+efs_filesystem_param = attribute_params("efs-filesystem", "FileSystem", {"id": "Ref", "arn": "Arn"})
 
 
 def efs_access(ctx, source, fs_name: str) -> None:
@@ -386,9 +363,7 @@ def efs_access(ctx, source, fs_name: str) -> None:
     if (source.name, fs_name) in done:
         return
     done.add((source.name, fs_name))
-    source.task_statements.append({
-        "Effect": "Allow", "Action": list(EFS_CLIENT_ACTIONS), "Resource": ctx.resource_param(fs_name, "arn"),
-    })
+    allow(source, EFS_CLIENT_ACTIONS, ctx.resource_param(fs_name, "arn"))
     sg = getattr(source, "security_group", None)
     if sg is not None:
         ctx.add(source.name, ec2.SecurityGroupIngress(

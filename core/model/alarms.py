@@ -73,15 +73,11 @@ ALB_TARGET_TYPES = ("web-service", "private-service", "multi-container-workload"
 Percent = Annotated[float, Field(ge=0, le=100), DIRECTIVE_OK]
 NonNegative = Annotated[float, Field(ge=0), DIRECTIVE_OK]
 PositiveInt = Annotated[int, Field(ge=1), DIRECTIVE_OK]
+Comparison = OneOf(*COMPARISON_OPERATORS)
+Statistic = OneOf(*STATISTICS)
 
 
 # --- helpers ------------------------------------------------------------------------------------------
-
-
-
-
-
-
 
 
 def _comparison(default: str):
@@ -224,24 +220,24 @@ class _AlarmBase(StpModel):
 # --- triggers: http-api-gateway ---------------------------------------------------------------------
 
 
-class HttpApiErrorRateProps(StpModel):
+class RequestErrorRateProps(StpModel):  # HTTP API Gateway and application load balancer alike
     thresholdPercent: Percent = F(
         "Share of requests, in percent (0-100), answered with a 4xx or 5xx status that makes the alarm fire."
     )
-    comparisonOperator: OneOf(*COMPARISON_OPERATORS) = _comparison("GreaterThanThreshold")
+    comparisonOperator: Comparison = _comparison("GreaterThanThreshold")
 
 
 class HttpApiErrorRateTrigger(StpModel):
     type: Literal["http-api-gateway-error-rate"] = F("Fire when too large a share of the API's requests fail (4xx/5xx).")
-    properties: HttpApiErrorRateProps = F("The error-rate threshold.")
+    properties: RequestErrorRateProps = F("The error-rate threshold.")
 
 
 class HttpApiLatencyProps(StpModel):
     thresholdMilliseconds: NonNegative = F(
         "Time from receiving a request to returning the response, in milliseconds, that makes the alarm fire."
     )
-    statistic: OneOf(*STATISTICS) = _statistic("avg")
-    comparisonOperator: OneOf(*COMPARISON_OPERATORS) = _comparison("GreaterThanThreshold")
+    statistic: Statistic = _statistic("avg")
+    comparisonOperator: Comparison = _comparison("GreaterThanThreshold")
 
 
 class HttpApiLatencyTrigger(StpModel):
@@ -255,18 +251,11 @@ HttpApiGatewayTrigger = Annotated[Union[HttpApiErrorRateTrigger, HttpApiLatencyT
 # --- triggers: application-load-balancer ------------------------------------------------------------
 
 
-class AlbErrorRateProps(StpModel):
-    thresholdPercent: Percent = F(
-        "Share of requests, in percent (0-100), answered with a 4xx or 5xx status that makes the alarm fire."
-    )
-    comparisonOperator: OneOf(*COMPARISON_OPERATORS) = _comparison("GreaterThanThreshold")
-
-
 class AlbErrorRateTrigger(StpModel):
     type: Literal["application-load-balancer-error-rate"] = F(
         "Fire when too large a share of the load balancer's requests fail (4xx/5xx)."
     )
-    properties: AlbErrorRateProps = F("The error-rate threshold.")
+    properties: RequestErrorRateProps = F("The error-rate threshold.")
 
 
 class AlbUnhealthyTargetsProps(StpModel):
@@ -279,7 +268,7 @@ class AlbUnhealthyTargetsProps(StpModel):
         None,
         ref=ALB_TARGET_TYPES,
     )
-    comparisonOperator: OneOf(*COMPARISON_OPERATORS) = _comparison("GreaterThanThreshold")
+    comparisonOperator: Comparison = _comparison("GreaterThanThreshold")
 
 
 class AlbUnhealthyTargetsTrigger(StpModel):
@@ -295,8 +284,8 @@ class AlbCustomProps(StpModel):
         " `HTTPCode_Target_5XX_Count` or `RejectedConnectionCount`."
     )
     threshold: Num = F("Value of the metric, in the metric's own unit, that makes the alarm fire.")
-    statistic: OneOf(*STATISTICS) = _statistic("avg")
-    comparisonOperator: OneOf(*COMPARISON_OPERATORS) = _comparison("GreaterThanThreshold")
+    statistic: Statistic = _statistic("avg")
+    comparisonOperator: Comparison = _comparison("GreaterThanThreshold")
 
 
 class AlbCustomTrigger(StpModel):
@@ -314,8 +303,8 @@ AlbTrigger = Annotated[
 
 class SqsReceivedCountProps(StpModel):
     thresholdCount: NonNegative = F("Number of messages received per period (aggregated by `statistic`) that makes the alarm fire.")
-    statistic: OneOf(*STATISTICS) = _statistic("avg")
-    comparisonOperator: OneOf(*COMPARISON_OPERATORS) = _comparison("GreaterThanThreshold")
+    statistic: Statistic = _statistic("avg")
+    comparisonOperator: Comparison = _comparison("GreaterThanThreshold")
 
 
 class SqsReceivedCountTrigger(StpModel):
@@ -338,7 +327,7 @@ SqsQueueTrigger = Annotated[Union[SqsReceivedCountTrigger, SqsNotEmptyTrigger], 
 
 class LambdaErrorRateProps(StpModel):
     thresholdPercent: Percent = F("Share of invocations, in percent (0-100), that end in an error and make the alarm fire.")
-    comparisonOperator: OneOf(*COMPARISON_OPERATORS) = _comparison("GreaterThanThreshold")
+    comparisonOperator: Comparison = _comparison("GreaterThanThreshold")
 
 
 class LambdaErrorRateTrigger(StpModel):
@@ -348,8 +337,8 @@ class LambdaErrorRateTrigger(StpModel):
 
 class LambdaDurationProps(StpModel):
     thresholdMilliseconds: NonNegative = F("Run time of an invocation, in milliseconds, that makes the alarm fire.")
-    statistic: OneOf(*STATISTICS) = _statistic("avg")
-    comparisonOperator: OneOf(*COMPARISON_OPERATORS) = _comparison("GreaterThanThreshold")
+    statistic: Statistic = _statistic("avg")
+    comparisonOperator: Comparison = _comparison("GreaterThanThreshold")
 
 
 class LambdaDurationTrigger(StpModel):
@@ -365,8 +354,8 @@ FunctionTrigger = Annotated[Union[LambdaErrorRateTrigger, LambdaDurationTrigger]
 
 class DatabaseLatencyProps(StpModel):
     thresholdSeconds: NonNegative = F("Average time one disk I/O operation takes, in seconds (e.g. 0.02), that makes the alarm fire.")
-    statistic: OneOf(*STATISTICS) = _statistic("avg")
-    comparisonOperator: OneOf(*COMPARISON_OPERATORS) = _comparison("GreaterThanThreshold")
+    statistic: Statistic = _statistic("avg")
+    comparisonOperator: Comparison = _comparison("GreaterThanThreshold")
 
 
 class DatabaseReadLatencyTrigger(StpModel):
@@ -381,8 +370,8 @@ class DatabaseWriteLatencyTrigger(StpModel):
 
 class DatabaseCpuProps(StpModel):
     thresholdPercent: Percent = F("CPU use of the database, in percent (0-100), that makes the alarm fire.")
-    statistic: OneOf(*STATISTICS) = _statistic("avg")
-    comparisonOperator: OneOf(*COMPARISON_OPERATORS) = _comparison("GreaterThanThreshold")
+    statistic: Statistic = _statistic("avg")
+    comparisonOperator: Comparison = _comparison("GreaterThanThreshold")
 
 
 class DatabaseCpuTrigger(StpModel):
@@ -392,8 +381,8 @@ class DatabaseCpuTrigger(StpModel):
 
 class DatabaseFreeStorageProps(StpModel):
     thresholdMB: NonNegative = F("Free disk space, in MB, below which the alarm fires.")
-    statistic: OneOf(*STATISTICS) = _statistic("min")
-    comparisonOperator: OneOf(*COMPARISON_OPERATORS) = _comparison("LessThanThreshold")
+    statistic: Statistic = _statistic("min")
+    comparisonOperator: Comparison = _comparison("LessThanThreshold")
 
 
 class DatabaseFreeStorageTrigger(StpModel):
@@ -403,8 +392,8 @@ class DatabaseFreeStorageTrigger(StpModel):
 
 class DatabaseFreeMemoryProps(StpModel):
     thresholdMB: NonNegative = F("Free memory, in MB, below which the alarm fires.")
-    statistic: OneOf(*STATISTICS) = _statistic("avg")
-    comparisonOperator: OneOf(*COMPARISON_OPERATORS) = _comparison("LessThanThreshold")
+    statistic: Statistic = _statistic("avg")
+    comparisonOperator: Comparison = _comparison("LessThanThreshold")
 
 
 class DatabaseFreeMemoryTrigger(StpModel):
@@ -414,8 +403,8 @@ class DatabaseFreeMemoryTrigger(StpModel):
 
 class DatabaseConnectionCountProps(StpModel):
     thresholdCount: NonNegative = F("Number of open client connections that makes the alarm fire.")
-    statistic: OneOf(*STATISTICS) = _statistic("avg")
-    comparisonOperator: OneOf(*COMPARISON_OPERATORS) = _comparison("GreaterThanThreshold")
+    statistic: Statistic = _statistic("avg")
+    comparisonOperator: Comparison = _comparison("GreaterThanThreshold")
 
 
 class DatabaseConnectionCountTrigger(StpModel):

@@ -53,14 +53,6 @@ EDGE_FUNCTION = "edge-lambda-function"
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
-
-
 class _OneBehaviour(StpModel):
     """A selector of cookies, headers or query parameters: exactly one of its keys may be written."""
 
@@ -389,24 +381,28 @@ CdnRouteTarget = Annotated[
 ]
 
 
-def _methods_fit(model: StpModel) -> list[InitErrorDetails]:
-    """Cached methods must be among the allowed ones (both may sit on the same behaviour)."""
-    caching, forwarding = model.cachingOptions, model.forwardingOptions
-    cached = caching.cacheMethods if caching is not None else None
-    allowed = forwarding.allowedMethods if forwarding is not None else None
-    if cached is None or allowed is None or _has_directive(cached) or _has_directive(allowed):
-        return []
-    extra = [m for m in cached if m not in allowed]
-    if not extra:
-        return []
-    return [_problem(
-        ("cachingOptions", "cacheMethods"),
-        f"{', '.join(extra)} can only be cached if it is also allowed: add it to 'forwardingOptions.allowedMethods'",
-        cached,
-    )]
+class _CacheBehaviour(StpModel):
+    """A cache behaviour (`cachingOptions` and `forwardingOptions`): cached methods must be among the allowed ones."""
+
+    @model_validator(mode="after")
+    def _cached_methods_allowed(self):
+        caching, forwarding = self.cachingOptions, self.forwardingOptions
+        cached = caching.cacheMethods if caching is not None else None
+        allowed = forwarding.allowedMethods if forwarding is not None else None
+        if cached is None or allowed is None or _has_directive(cached) or _has_directive(allowed):
+            return self
+        extra = [m for m in cached if m not in allowed]
+        if extra:
+            _fail(type(self).__name__, [_problem(
+                ("cachingOptions", "cacheMethods"),
+                f"{', '.join(extra)} can only be cached if it is also allowed: add it to"
+                " 'forwardingOptions.allowedMethods'",
+                cached,
+            )])
+        return self
 
 
-class CdnRouteRewrite(StpModel):
+class CdnRouteRewrite(_CacheBehaviour):
     path: Str = F(
         "Path pattern of the requests this rule applies to, e.g. `/api/*`, `*.jpg` or `/docs/v2/*`. `*` matches"
         " any characters, `?` exactly one. Rules are tried in the order written; the first match wins.",
@@ -436,16 +432,11 @@ class CdnRouteRewrite(StpModel):
         "Edge functions run for the matching requests instead of the CDN-wide `edgeFunctions`.", None
     )
 
-    @model_validator(mode="after")
-    def _cached_methods_allowed(self):
-        _fail(type(self).__name__, _methods_fit(self))
-        return self
-
 
 # --- the cdn block ---------------------------------------------------------------------------------
 
 
-class _CdnBase(StpModel):
+class _CdnBase(_CacheBehaviour):
     enabled: Bool = F(
         "Put a CloudFront distribution in front of the resource. With `false` the rest of this block is ignored.",
     )
@@ -501,11 +492,6 @@ class _CdnBase(StpModel):
         None,
         ref="web-app-firewall",
     )
-
-    @model_validator(mode="after")
-    def _cached_methods_allowed(self):
-        _fail(type(self).__name__, _methods_fit(self))
-        return self
 
 
 class CdnConfig(_CdnBase):

@@ -60,3 +60,36 @@ class Bounds:
         if self.high is not None:
             out["maximum"] = self.high
         return out
+
+
+def _names(keys: tuple[str, ...]) -> str:
+    quoted = [f"'{k}'" for k in keys]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1] if len(quoted) > 1 else quoted[0]
+
+
+def _written(model, key: str) -> bool:
+    return key in model.model_fields_set and getattr(model, key) is not None
+
+
+def one_of(model, keys: tuple[str, ...], *, chosen=None) -> list[InitErrorDetails]:
+    """Exactly one of ``keys`` must be set on ``model`` (``chosen(key)`` says whether one is; default: written
+    and not null); the problems, each on the key at fault (the first key when none is set)."""
+    chosen = chosen or (lambda k: _written(model, k))
+    given = [k for k in keys if chosen(k)]
+    names = _names(keys)
+    if not given:
+        return [problem((keys[0],), f"Set one of {names}", None)]
+    return [
+        problem((k,), f"'{k}' cannot be combined with '{given[0]}': set only one of {names}", getattr(model, k))
+        for k in given[1:]
+    ]
+
+
+def at_most_one(model, keys: tuple[str, ...]) -> list[InitErrorDetails]:
+    """At most one of ``keys`` may be written (a null counts as not written); a problem on each extra one."""
+    given = [k for k in keys if _written(model, k)]
+    names = _names(keys)
+    return [
+        problem((k,), f"'{k}' cannot be combined with '{given[0]}': use at most one of {names}", getattr(model, k))
+        for k in given[1:]
+    ]

@@ -5,12 +5,19 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, Union
 
-from pydantic import AfterValidator, Field
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, Field, create_model, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from core.model.base import AnyValue, Bool, F, Int, Num, OneOf, Scalar, StpModel, Str
+from core.model.base import DIRECTIVE_OK, AnyValue, Bool, F, Int, Num, OneOf, Scalar, StpModel, Str
+from core.model.checks import at_most_one, fail, one_of, plain, problem
 
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1827, 3653)
+RetentionDays = OneOf(*RETENTION_DAYS)
+
+
+def retention_days(what: str, default: int):
+    """A documented `retentionDays` field: ``what`` (one sentence), then the allowed values and the default."""
+    return F(f"{what} One of {', '.join(map(str, RETENTION_DAYS))}. Default: {default}.", default)
 
 
 class Tag(StpModel):
@@ -96,12 +103,7 @@ class ResourceLogging(StpModel):
     """Logging of a container or function: CloudWatch log group and optional forwarding."""
 
     disabled: Bool = F("Turn off log collection entirely (no log group is created). Default: false.", False)
-    retentionDays: OneOf(*RETENTION_DAYS) = F(
-        "Days to keep log events before CloudWatch deletes them. One of "
-        + ", ".join(map(str, RETENTION_DAYS))
-        + ". Default: 90.",
-        90,
-    )
+    retentionDays: RetentionDays = retention_days("Days to keep log events before CloudWatch deletes them.", 90)
     logForwarding: LogForwarding | None = F(
         "Also ship every log line to a third-party service (HTTP endpoint, Datadog or Highlight)"
         " through Kinesis Data Firehose.",
@@ -188,3 +190,167 @@ class LambdaAuthorizer(StpModel):
 
 
 HttpApiAuthorizer = Annotated[Union[CognitoAuthorizer, LambdaAuthorizer], Field(discriminator="type")]
+
+
+# --- ARNs -----------------------------------------------------------------------------------------
+
+_NAME_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def Arn(what: str, hint: str, param: str | None = "arn"):  # noqa: N802 - reads like a type
+    """Text that must be an ARN (or a directive producing one, e.g. `$ResourceParam('x', 'arn')`)."""
+
+    def validate(value: str) -> str:
+        if "$" in value or value.startswith("arn:"):
+            return value
+        message = f"'{value}' is not an ARN; '{what}' takes the ARN of {hint}"
+        if param is not None and _NAME_LIKE.fullmatch(value):
+            message += f". For a resource of this stack write $ResourceParam('{value}', '{param}')"
+        raise PydanticCustomError("invalid_setting", "{detail}", {"detail": message})
+
+    return Annotated[Str, AfterValidator(validate)]
+
+
+# --- event-bus subscriptions (function and sqs-queue events) -------------------------------------------
+
+# EventBridge matches on envelope fields, two of which contain a dash; a model built from a
+# mapping keeps those keys exactly as written in YAML (no aliases), so messages,
+# suggestions and hover text name them correctly.
+EVENT_PATTERN_KEYS = ("version", "detail-type", "source", "account", "region", "resources", "detail", "replay-name")
+PatternValue = Annotated[list[AnyValue] | dict[str, AnyValue], DIRECTIVE_OK]
+_PATTERN_DOCS = {
+    "version": "Match on the event's schema version (usually `'0'`), as a list of accepted values.",
+    "detail-type": "Match on the kind of event, e.g. `['OrderPlaced']`: a list of accepted values or filter objects"
+    " such as `{prefix: 'Order'}`.",
+    "source": "Match on who sent the event, e.g. `['my.app']` or `['aws.s3']`: a list of accepted values or filter"
+    " objects.",
+    "account": "Match on the AWS account id the event came from, as a list of accepted ids.",
+    "region": "Match on the AWS region the event came from, e.g. `['eu-west-1']`.",
+    "resources": "Match on the ARNs listed in the event's `resources` field, as a list.",
+    "detail": "Match on the event body: a map mirroring the body's structure whose leaves are lists of accepted"
+    " values or filter objects (`{numeric: ['>', 100]}`, `{exists: true}`, `{anything-but: [...]}`).",
+    "replay-name": "Match only events re-sent from an archive replay of this name (or `{exists: false}` to skip"
+    " replayed events).",
+}
+EventBusPattern = create_model(
+    "EventBusPattern",
+    __base__=StpModel,
+    __doc__="Which events an event-bus subscription receives. Every listed field must match; a field left out"
+    " matches anything. Values are lists (any element may match) or, for `detail`, nested maps.",
+    __module__=__name__,
+    **{key: (PatternValue | None, F(_PATTERN_DOCS[key], None)) for key in EVENT_PATTERN_KEYS},
+)
+
+
+class EventInputTransformer(StpModel):
+    inputPathsMap: Annotated[dict[str, Str], DIRECTIVE_OK] | None = F(
+        "Names for pieces of the event, each taken with a JSONPath expression, e.g. `orderId: $.detail.id`. The"
+        " names can then be used as `<orderId>` placeholders in `inputTemplate`.",
+        None,
+    )
+    inputTemplate: AnyValue = F(
+        "The payload delivered instead of the event: text or a map in which `<name>` placeholders are replaced"
+        " with the values picked by `inputPathsMap`."
+    )
+
+
+# What EventBridge delivers to a target (schedules and event-bus subscriptions): the event itself unless one of
+# these is given. Models using it check `at_most_one(self, TARGET_INPUT_KEYS)`.
+class EventTargetInput(StpModel):
+    input: AnyValue = F(
+        "A fixed payload delivered instead of the event itself. At most one of `input`, `inputPath` and"
+        " `inputTransformer`.",
+        None,
+    )
+    inputPath: Str | None = F(
+        "JSONPath selecting the part of the event to deliver, e.g. `$.detail`. At most one of `input`,"
+        " `inputPath` and `inputTransformer`.",
+        None,
+    )
+    inputTransformer: EventInputTransformer | None = F(
+        "Build the delivered payload from pieces of the event. At most one of `input`, `inputPath` and"
+        " `inputTransformer`.",
+        None,
+    )
+
+
+TARGET_INPUT_KEYS = ("input", "inputPath", "inputTransformer")
+
+
+class DeliveryFailureQueue(StpModel):
+    """Where SNS or EventBridge puts what it could not deliver: exactly one of the two keys."""
+
+    sqsQueueName: Str | None = F(
+        "Name of the `sqs-queue` resource of this stack that keeps messages or events which could not be"
+        " delivered. Give this or `sqsQueueArn`.",
+        None,
+        ref="sqs-queue",
+    )
+    sqsQueueArn: Arn("sqsQueueArn", "an SQS queue") | None = F(
+        "ARN of an SQS queue outside this stack that keeps messages or events which could not be delivered. Give"
+        " this or `sqsQueueName`.",
+        None,
+    )
+
+    @model_validator(mode="after")
+    def _one_queue(self):
+        fail(type(self).__name__, one_of(self, ("sqsQueueName", "sqsQueueArn")))
+        return self
+
+
+class _EventBusSource(StpModel):
+    eventBusName: Str | None = F(
+        "Name of the `event-bus` resource of this stack to receive events from. Use exactly one of"
+        " `eventBusName`, `eventBusArn` or `useDefaultBus`.",
+        None,
+        ref="event-bus",
+    )
+    eventBusArn: Arn("eventBusArn", "an EventBridge event bus") | None = F(
+        "ARN of an event bus that is not part of this stack. Use exactly one of `eventBusName`, `eventBusArn` or"
+        " `useDefaultBus`.",
+        None,
+    )
+    useDefaultBus: Bool | None = F(
+        "Receive from the account's default event bus, where AWS services publish their events. Use exactly one"
+        " of `eventBusName`, `eventBusArn` or `useDefaultBus`.",
+        None,
+    )
+    eventPattern: EventBusPattern = F(
+        "Filter deciding which events are delivered, in EventBridge pattern syntax: e.g. `source: ['my.app']`"
+        " with `detail-type: ['OrderPlaced']`."
+    )
+    onDeliveryFailure: DeliveryFailureQueue | None = F(
+        "An SQS queue that keeps events EventBridge gave up delivering (after its retries), so none are lost"
+        " silently.",
+        None,
+    )
+
+
+# The bus keys come first: pydantic lists the fields of the last base first.
+class EventBusSubscriptionProps(EventTargetInput, _EventBusSource):
+    """What a resource receives from an event bus: which bus, which events and in what shape."""
+
+    @model_validator(mode="after")
+    def _choices(self):
+        problems: list[InitErrorDetails] = []
+        buses = [k for k in ("eventBusName", "eventBusArn") if getattr(self, k) is not None]
+        if self.useDefaultBus is not None and plain(self.useDefaultBus) is not False:
+            buses.append("useDefaultBus")  # `false` chooses nothing; a directive counts
+        if not buses:
+            problems.append(problem(
+                (),
+                "Set one of 'eventBusName' (a bus of this stack), 'eventBusArn' (any other bus) or"
+                " 'useDefaultBus: true' (the account's default bus): an event-bus subscription listens to exactly"
+                " one bus",
+                None,
+            ))
+        for key in buses[1:]:
+            problems.append(problem(
+                (key,),
+                f"'{key}' cannot be combined with '{buses[0]}': an event-bus subscription listens to exactly one"
+                " bus, so set only one of 'eventBusName', 'eventBusArn' or 'useDefaultBus'",
+                getattr(self, key),
+            ))
+        problems.extend(at_most_one(self, TARGET_INPUT_KEYS))
+        fail(type(self).__name__, problems)
+        return self

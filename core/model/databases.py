@@ -34,7 +34,7 @@ from core.model.base import DIRECTIVE_OK, Bool, F, Int, Num, OneOf, StpModel, St
 from core.model.checks import fail as _fail
 from core.model.checks import plain as _plain
 from core.model.checks import problem as _problem
-from core.model.common import RETENTION_DAYS, LogForwarding
+from core.model.common import LogForwarding, RetentionDays, retention_days
 from core.model.workloads import _Resource
 from core.source.directives import Directive
 
@@ -93,12 +93,6 @@ REDIS_INSTANCE_SIZES = tuple(
 
 
 # --- helpers ------------------------------------------------------------------------------------------
-
-
-
-
-
-
 
 
 def _again(err: dict) -> InitErrorDetails:
@@ -547,12 +541,7 @@ class DatabaseLogOptions(StpModel):
 
 class DatabaseLogging(StpModel):
     disabled: Bool = F("Export no database logs to CloudWatch at all. Default: false.", False)
-    retentionDays: OneOf(*RETENTION_DAYS) = F(
-        "Days CloudWatch keeps the exported log events. One of "
-        + ", ".join(map(str, RETENTION_DAYS))
-        + ". Default: 90.",
-        90,
-    )
+    retentionDays: RetentionDays = retention_days("Days CloudWatch keeps the exported log events.", 90)
     logTypes: list[Str] | None = F(
         "Which of the engine's logs to export. PostgreSQL: `postgresql`; MySQL and MariaDB: `audit`, `error`,"
         " `general`, `slowquery`; Oracle: `alert`, `audit`, `listener`, `trace`; SQL Server: `agent`, `error`."
@@ -656,10 +645,7 @@ class RedisAccessibility(StpModel):
 class RedisLogging(StpModel):
     disabled: Bool = F("Do not send the slow-query log to CloudWatch. Default: false.", False)
     format: OneOf("json", "text") = F("Shape of each log entry: `json` (default) or plain `text`.", "json")
-    retentionDays: OneOf(*RETENTION_DAYS) = F(
-        "Days CloudWatch keeps the log events. One of " + ", ".join(map(str, RETENTION_DAYS)) + ". Default: 90.",
-        90,
-    )
+    retentionDays: RetentionDays = retention_days("Days CloudWatch keeps the log events.", 90)
     logForwarding: LogForwarding | None = F(
         "Also ship every log entry to a third-party service (HTTP endpoint, Datadog or Highlight) through"
         " Kinesis Data Firehose.",

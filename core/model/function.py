@@ -22,37 +22,35 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal, Union
 
-from pydantic import (
-    AfterValidator,
-    Field,
-    create_model,
-    model_validator,
-)
+from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from core.model.alarms import FunctionAlarm
-from core.model.base import DIRECTIVE_OK, AnyValue, Bool, F, Int, OneOf, StpModel, Str
+from core.model.base import DIRECTIVE_OK, AnyValue, Bool, F, OneOf, StpModel, Str
 from core.model.cdn import CdnConfig
 from core.model.checks import fail as _fail
 from core.model.checks import plain as _plain
+from core.model.checks import at_most_one as _at_most_one
+from core.model.checks import one_of as _one_of
 from core.model.checks import problem as _problem
 from core.model.common import (
-    RETENTION_DAYS,
+    TARGET_INPUT_KEYS,
+    Arn,
     ConnectToTarget,
     Cors,
+    DeliveryFailureQueue,
     EnvironmentVar,
+    EventBusSubscriptionProps,
+    EventTargetInput,
     HttpApiAuthorizer,
     IamRoleStatement,
     ResourceLogging,
+    RetentionDays,
     Tag,
+    retention_days,
 )
 from core.model.packaging import LanguageSpecificConfig
-from core.model.workloads import (
-    HTTP_METHODS,
-    LbHeaderCondition,
-    LbQueryParamCondition,
-    _Resource,
-)
+from core.model.workloads import HTTP_METHODS, AlbRuleConditions, EfsMountProps, _Resource
 
 # --- facts ------------------------------------------------------------------------------------------
 
@@ -99,12 +97,6 @@ MAX_BATCH_WINDOW_SECONDS = 300
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
 def _shaped(check, problem: str):
     """A text that must pass ``check``; text holding a directive (`$...`) is left alone."""
 
@@ -117,23 +109,6 @@ def _shaped(check, problem: str):
         raise PydanticCustomError("invalid_setting", "{detail}", {"detail": problem.format(value=value, why=message)})
 
     return AfterValidator(validate)
-
-
-_NAME_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
-
-
-def Arn(what: str, hint: str, param: str | None = "arn"):
-    """Text that must be an ARN (or a directive producing one, e.g. `$ResourceParam('x', 'arn')`)."""
-
-    def validate(value: str) -> str:
-        if "$" in value or value.startswith("arn:"):
-            return value
-        message = f"'{value}' is not an ARN; '{what}' takes the ARN of {hint}"
-        if param is not None and _NAME_LIKE.fullmatch(value):
-            message += f". For a resource of this stack write $ResourceParam('{value}', '{param}')"
-        raise PydanticCustomError("invalid_setting", "{detail}", {"detail": message})
-
-    return Annotated[Str, AfterValidator(validate)]
 
 
 _RATE_RX = re.compile(r"rate\(\s*(\d+)\s+([a-z]+)\s*\)")
@@ -198,33 +173,6 @@ BatchWindow = Annotated[float, Field(ge=0, le=MAX_BATCH_WINDOW_SECONDS), DIRECTI
 RetryAttempts = _ranged(-1, 10000)
 ParallelizationFactor = _ranged(1, 10)
 Concurrency = Annotated[int, Field(ge=0), DIRECTIVE_OK]
-
-
-def _names(keys: tuple[str, ...]) -> str:
-    quoted = [f"'{k}'" for k in keys]
-    return ", ".join(quoted[:-1]) + " or " + quoted[-1] if len(quoted) > 1 else quoted[0]
-
-
-def _one_of(props, keys: tuple[str, ...], *, chosen=None) -> list[InitErrorDetails]:
-    """Exactly one of ``keys`` must be set on ``props``; report on the key at fault."""
-    chosen = chosen or (lambda k: k in props.model_fields_set and getattr(props, k) is not None)
-    given = [k for k in keys if chosen(k)]
-    names = _names(keys)
-    if not given:
-        return [_problem((keys[0],), f"Set one of {names}", None)]
-    return [
-        _problem((k,), f"'{k}' cannot be combined with '{given[0]}': set only one of {names}", getattr(props, k))
-        for k in given[1:]
-    ]
-
-
-def _at_most_one(props, keys: tuple[str, ...]) -> list[InitErrorDetails]:
-    given = [k for k in keys if k in props.model_fields_set and getattr(props, k) is not None]
-    names = _names(keys)
-    return [
-        _problem((k,), f"'{k}' cannot be combined with '{given[0]}': use at most one of {names}", getattr(props, k))
-        for k in given[1:]
-    ]
 
 
 # --- packaging ------------------------------------------------------------------------------------------
@@ -303,7 +251,7 @@ LambdaPackaging = Annotated[Union[LambdaBuildpack, CustomArtifact], Field(discri
 # --- events: request / response ------------------------------------------------------------------------
 
 
-class HttpApiEventProps(StpModel):
+class LambdaHttpApiEventProps(StpModel):
     httpApiGatewayName: Str = F(
         "Name of the `http-api-gateway` resource whose matching requests invoke the function.", ref="http-api-gateway"
     )
@@ -324,43 +272,27 @@ class HttpApiEventProps(StpModel):
     )
 
 
-class HttpApiEvent(StpModel):
+class LambdaHttpApiEvent(StpModel):
     type: Literal["http-api-gateway"] = F("Invoke the function for requests an HTTP API Gateway route receives.")
-    properties: HttpApiEventProps = F("Which gateway and route, and how requests are checked.")
+    properties: LambdaHttpApiEventProps = F("Which gateway and route, and how requests are checked.")
 
 
-class AlbEventProps(StpModel):
+class _AlbToFunction(StpModel):
     loadBalancerName: Str = F(
         "Name of the `application-load-balancer` resource whose matching requests invoke the function.",
         ref="application-load-balancer",
     )
-    priority: Int = F(
-        "Position of this rule among the load balancer's rules: lower numbers are checked first and the first"
-        " match wins. Unique per load balancer and listener, 1-50000."
-    )
-    listenerPort: Int | None = F(
-        "Port of the listener the rule is added to. Needed only when the load balancer defines custom `listeners`.",
-        None,
-    )
-    paths: list[Str] | None = F(
-        "URL paths that match, case-sensitive; `*` and `?` wildcards allowed, e.g. `/api/*`.", None
-    )
-    methods: list[Str] | None = F("HTTP methods that match, e.g. `GET`, `POST`.", None)
-    hosts: list[Str] | None = F(
-        "Host names (from the `Host` header) that match, wildcards allowed, e.g. `*.example.com`.", None
-    )
-    headers: list[LbHeaderCondition] | None = F("Header conditions; every one must match.", None)
-    queryParams: list[LbQueryParamCondition] | None = F("Query-string conditions; every one must match.", None)
-    sourceIps: list[Str] | None = F(
-        "Client address ranges in CIDR form, e.g. `10.0.0.0/8`. Behind a proxy this is the proxy's address.", None
-    )
 
 
-class AlbEvent(StpModel):
+class LambdaAlbEventProps(AlbRuleConditions, _AlbToFunction):
+    pass
+
+
+class LambdaAlbEvent(StpModel):
     type: Literal["application-load-balancer"] = F(
         "Invoke the function for requests matching a rule of an Application Load Balancer."
     )
-    properties: AlbEventProps = F("Which load balancer, the rule's priority and its conditions.")
+    properties: LambdaAlbEventProps = F("Which load balancer, the rule's priority and its conditions.")
 
 
 # --- events: queues and streams ------------------------------------------------------------------------
@@ -533,22 +465,6 @@ class KafkaTopicEvent(StpModel):
 # --- events: notifications and time ----------------------------------------------------------------------
 
 
-class DeliveryFailureQueue(StpModel):
-    sqsQueueName: Str | None = F(
-        "Name of the `sqs-queue` resource that keeps undeliverable messages. Give this or `sqsQueueArn`.",
-        None,
-        ref="sqs-queue",
-    )
-    sqsQueueArn: Arn("sqsQueueArn", "an SQS queue") | None = F(
-        "ARN of a queue outside this stack that keeps undeliverable messages. Give this or `sqsQueueName`.", None
-    )
-
-    @model_validator(mode="after")
-    def _target(self):
-        _fail(type(self).__name__, _one_of(self, ("sqsQueueName", "sqsQueueArn")))
-        return self
-
-
 class SnsEventProps(StpModel):
     snsTopicName: Str | None = F(
         "Name of the `sns-topic` resource to subscribe to. Give this or `snsTopicArn`.", None, ref="sns-topic"
@@ -576,36 +492,7 @@ class SnsEvent(StpModel):
     properties: SnsEventProps = F("Which topic, which messages and where undeliverable ones go.")
 
 
-class InputTransformer(StpModel):
-    inputPathsMap: AnyValue = F(
-        "Map of placeholder names to JSONPath expressions that pick values out of the event, e.g."
-        " `time: $.time`.",
-        None,
-    )
-    inputTemplate: AnyValue = F(
-        "The payload to send, with `<placeholder>` marks where the picked values go."
-    )
-
-
-class _TargetInput(StpModel):
-    input: AnyValue = F(
-        "A fixed payload sent to the function instead of the event. Only one of `input`, `inputPath` and"
-        " `inputTransformer`.",
-        None,
-    )
-    inputPath: Str | None = F(
-        "JSONPath selecting the part of the event to send, e.g. `$.detail`. Only one of `input`, `inputPath` and"
-        " `inputTransformer`.",
-        None,
-    )
-    inputTransformer: InputTransformer | None = F(
-        "Build the payload from values picked out of the event. Only one of `input`, `inputPath` and"
-        " `inputTransformer`.",
-        None,
-    )
-
-
-class ScheduleEventProps(_TargetInput):
+class ScheduleEventProps(EventTargetInput):
     scheduleRate: ScheduleExpression = F(
         "When to run: `rate(<number> <unit>)` with unit minute(s), hour(s) or day(s), e.g. `rate(5 minutes)`, or a"
         " six-field AWS cron expression in UTC, e.g. `cron(0 10 * * ? *)`."
@@ -613,7 +500,7 @@ class ScheduleEventProps(_TargetInput):
 
     @model_validator(mode="after")
     def _input(self):
-        _fail(type(self).__name__, _at_most_one(self, ("input", "inputPath", "inputTransformer")))
+        _fail(type(self).__name__, _at_most_one(self, TARGET_INPUT_KEYS))
         return self
 
 
@@ -622,71 +509,9 @@ class ScheduleEvent(StpModel):
     properties: ScheduleEventProps = F("The schedule and, optionally, the payload to send.")
 
 
-# EventBridge pattern keys are the event's own field names, two of them hyphenated. The model is built
-# with those exact names as field names (not aliases), so error messages, suggestions and hover text
-# all speak of `detail-type`, never of a Python stand-in.
-_EVENT_PATTERN_KEYS = {
-    "version": "Values the event's `version` field must have (a list of allowed values or a match rule).",
-    "detail-type": "Values the event's `detail-type` field must have, e.g. `['Order Placed']`.",
-    "source": "Values the event's `source` field must have, e.g. `['my.app']` or `['aws.ec2']`.",
-    "account": "AWS account ids the event must come from.",
-    "region": "AWS regions the event must come from.",
-    "resources": "ARNs the event's `resources` list must contain.",
-    "detail": "Conditions on the event's payload (`detail`), nested like the payload itself, e.g. `{status: ['paid']}`.",
-    "replay-name": "Values of `replay-name`, set only on events replayed from an archive.",
-}
-EventPattern = create_model(
-    "EventPattern",
-    __base__=StpModel,
-    __doc__="EventBridge pattern: each key filters the event field of the same name.",
-    __module__=__name__,
-    **{key: (AnyValue, F(text, None)) for key, text in _EVENT_PATTERN_KEYS.items()},
-)
-
-
-class EventBusEventProps(_TargetInput):
-    eventBusName: Str | None = F(
-        "Name of the `event-bus` resource to listen on. Give exactly one of this, `eventBusArn` and"
-        " `useDefaultBus`.",
-        None,
-        ref="event-bus",
-    )
-    eventBusArn: Arn("eventBusArn", "an EventBridge event bus") | None = F(
-        "ARN of an event bus managed outside this stack. Give exactly one of this, `eventBusName` and"
-        " `useDefaultBus`.",
-        None,
-    )
-    useDefaultBus: Bool | None = F(
-        "Listen on the account's default event bus, where AWS services publish their events. Give exactly one"
-        " of this, `eventBusName` and `eventBusArn`.",
-        None,
-    )
-    eventPattern: EventPattern = F(
-        "Which events invoke the function: every key given must match (EventBridge event pattern syntax)."
-    )
-    onDeliveryFailure: DeliveryFailureQueue | None = F(
-        "Queue that keeps events EventBridge could not deliver to the function.", None
-    )
-
-    @model_validator(mode="after")
-    def _source(self):
-        keys = ("eventBusName", "eventBusArn", "useDefaultBus")
-
-        def chosen(key):
-            value = getattr(self, key)
-            if key == "useDefaultBus":
-                return value is not None and value is not False  # `false` chooses nothing; a directive counts
-            return value is not None
-
-        problems = _one_of(self, keys, chosen=chosen)
-        problems.extend(_at_most_one(self, ("input", "inputPath", "inputTransformer")))
-        _fail(type(self).__name__, problems)
-        return self
-
-
 class EventBusEvent(StpModel):
     type: Literal["event-bus"] = F("Invoke the function for events on an EventBridge bus that match a pattern.")
-    properties: EventBusEventProps = F("Which bus, which events and what payload is sent.")
+    properties: EventBusSubscriptionProps = F("Which bus, which events and what payload is sent.")
 
 
 class S3FilterRule(StpModel):
@@ -737,7 +562,7 @@ class AlarmEvent(StpModel):
 
 FunctionEvent = Annotated[
     Union[
-        HttpApiEvent, AlbEvent, SqsEvent, SnsEvent, EventBusEvent, ScheduleEvent, S3Event, KinesisEvent,
+        LambdaHttpApiEvent, LambdaAlbEvent, SqsEvent, SnsEvent, EventBusEvent, ScheduleEvent, S3Event, KinesisEvent,
         DynamoDbStreamEvent, KafkaTopicEvent, CloudwatchLogEvent, AlarmEvent,
     ],
     Field(discriminator="type"),
@@ -795,22 +620,16 @@ class LambdaDestinations(StpModel):
 
 
 class FunctionLogging(ResourceLogging):
-    retentionDays: OneOf(*RETENTION_DAYS) = F(
-        "Days CloudWatch keeps the function's log events. One of " + ", ".join(map(str, RETENTION_DAYS)) + "."
-        " Default: 180.",
-        180,
-    )
+    retentionDays: RetentionDays = retention_days("Days CloudWatch keeps the function's log events.", 180)
 
 
-class EfsMountProps(StpModel):
-    efsFilesystemName: Str = F("Name of the `efs-filesystem` resource to mount.", ref="efs-filesystem")
-    rootDirectory: Str = F("Folder of the file system to mount. Default: `/` (all of it).", "/")
+class LambdaEfsMountProps(EfsMountProps):
     mountPath: MountPath = F("Where the file system appears in the function; must be under `/mnt/`, e.g. `/mnt/data`.")
 
 
 class EfsMount(StpModel):
     type: Literal["efs"] = F("Mount an EFS file system (persistent, shared between invocations and functions).")
-    properties: EfsMountProps = F("Which file system and where it appears.")
+    properties: LambdaEfsMountProps = F("Which file system and where it appears.")
 
 
 class StacktapeIntrinsic(StpModel):

@@ -13,7 +13,7 @@ from typing import Literal
 from core.model.alarms import AlbAlarm, HttpApiGatewayAlarm
 from core.model.base import Bool, F, Int, OneOf, StpModel, Str
 from core.model.cdn import AlbCdnConfig, CdnConfig
-from core.model.common import RETENTION_DAYS, Cors, CustomDomain, LogForwarding
+from core.model.common import Cors, CustomDomain, LogForwarding, RetentionDays, retention_days
 from core.model.workloads import _Resource
 
 LB_INTERFACES = ("internet", "internal")
@@ -29,11 +29,8 @@ class HttpApiAccessLogging(StpModel):
     format: OneOf("CLF", "JSON", "XML", "CSV") = F(
         "Layout of each access-log entry: `JSON` (default), `CLF` (Common Log Format), `XML` or `CSV`.", "JSON"
     )
-    retentionDays: OneOf(*RETENTION_DAYS) = F(
-        "How many days CloudWatch keeps the access-log entries before deleting them. One of "
-        + ", ".join(map(str, RETENTION_DAYS))
-        + ". Default: 30.",
-        30,
+    retentionDays: RetentionDays = retention_days(
+        "How many days CloudWatch keeps the access-log entries before deleting them.", 30
     )
     logForwarding: LogForwarding | None = F(
         "Additionally stream every access-log entry to an outside service (an HTTPS endpoint, Datadog or Highlight)"

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, create_model, model_validator
+from pydantic import AfterValidator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from core.model.alarms import SqsQueueAlarm
@@ -26,6 +26,7 @@ from core.model.checks import Bounds
 from core.model.checks import fail as _fail
 from core.model.checks import plain as _plain
 from core.model.checks import problem as _problem
+from core.model.common import EventBusSubscriptionProps
 from core.model.workloads import _Resource
 
 # --- facts ------------------------------------------------------------------------------------------
@@ -36,19 +37,10 @@ DELIVERY_DELAY_RANGE = (0, 900)  # seconds; 15 minutes
 LONG_POLLING_RANGE = (0, 20)  # seconds
 MESSAGE_SIZE_RANGE = (1_024, 262_144)  # bytes; 1 KiB to 256 KiB
 MAX_RECEIVE_COUNT_RANGE = (1, 1_000)
-EVENT_PATTERN_KEYS = ("version", "detail-type", "source", "account", "region", "resources", "detail", "replay-name")
 PARTNER_EVENT_SOURCE = re.compile(r"aws\.partner(/[.\-_A-Za-z0-9]+){2,}")
 
 
 # --- helpers ------------------------------------------------------------------------------------------
-
-
-
-
-
-
-
-
 
 
 def _ranged(kind, key: str, low, high, unit: str):
@@ -64,147 +56,6 @@ def _ranged(kind, key: str, low, high, unit: str):
         )
 
     return Annotated[kind, AfterValidator(check), Bounds(low, high), DIRECTIVE_OK]
-
-
-# --- event-bus subscriptions (shared shape) -------------------------------------------------------------
-
-# EventBridge matches on envelope fields, two of which contain a dash; a model built from a
-# mapping keeps those keys exactly as written in YAML (no aliases), so messages and
-# suggestions name them correctly.
-PatternValue = Annotated[list[AnyValue] | dict[str, AnyValue], DIRECTIVE_OK]
-_PATTERN_DOCS = {
-    "version": "Match on the event's schema version (usually `'0'`), as a list of accepted values.",
-    "detail-type": "Match on the kind of event, e.g. `['OrderPlaced']`: a list of accepted values or filter objects"
-    " such as `{prefix: 'Order'}`.",
-    "source": "Match on who sent the event, e.g. `['my.app']` or `['aws.s3']`: a list of accepted values or filter"
-    " objects.",
-    "account": "Match on the AWS account id the event came from, as a list of accepted ids.",
-    "region": "Match on the AWS region the event came from, e.g. `['eu-west-1']`.",
-    "resources": "Match on the ARNs listed in the event's `resources` field, as a list.",
-    "detail": "Match on the event body: a map mirroring the body's structure whose leaves are lists of accepted"
-    " values or filter objects (`{numeric: ['>', 100]}`, `{exists: true}`, `{anything-but: [...]}`).",
-    "replay-name": "Match only events re-sent from an archive replay of this name (or `{exists: false}` to skip"
-    " replayed events).",
-}
-EventBusPattern = create_model(
-    "EventBusPattern",
-    __base__=StpModel,
-    __doc__="Which events an event-bus subscription receives. Every listed field must match; a field left out"
-    " matches anything. Values are lists (any element may match) or, for `detail`, nested maps.",
-    __module__=__name__,
-    **{key: (PatternValue | None, F(_PATTERN_DOCS[key], None)) for key in EVENT_PATTERN_KEYS},
-)
-
-
-class EventInputTransformer(StpModel):
-    inputPathsMap: Annotated[dict[str, Str], DIRECTIVE_OK] | None = F(
-        "Names for pieces of the event, each taken with a JSONPath expression, e.g. `orderId: $.detail.id`. The"
-        " names can then be used as `<orderId>` placeholders in `inputTemplate`.",
-        None,
-    )
-    inputTemplate: AnyValue = F(
-        "The payload delivered instead of the event: text or a map in which `<name>` placeholders are replaced"
-        " with the values picked by `inputPathsMap`."
-    )
-
-
-class EventDeliveryFailureQueue(StpModel):
-    """Where EventBridge puts events it could not deliver: exactly one of the two keys."""
-
-    sqsQueueName: Str | None = F(
-        "Name of an `sqs-queue` resource of this stack that collects events which could not be delivered.",
-        None,
-        ref="sqs-queue",
-    )
-    sqsQueueArn: Str | None = F(
-        "ARN of an SQS queue outside this stack that collects events which could not be delivered.", None
-    )
-
-    @model_validator(mode="after")
-    def _one_queue(self):
-        given = [k for k in ("sqsQueueName", "sqsQueueArn") if getattr(self, k) is not None]
-        if len(given) != 1:
-            _fail(type(self).__name__, [_problem(
-                (given[-1],) if given else (),
-                "Give exactly one of 'sqsQueueName' (a queue of this stack) or 'sqsQueueArn' (any other queue)"
-                + (", not both" if given else ""),
-                getattr(self, given[-1]) if given else None,
-            )])
-        return self
-
-
-class EventBusSubscriptionProps(StpModel):
-    """What a resource receives from an event bus: which bus, which events and in what shape."""
-
-    eventBusName: Str | None = F(
-        "Name of the `event-bus` resource of this stack to receive events from. Use exactly one of"
-        " `eventBusName`, `eventBusArn` or `useDefaultBus`.",
-        None,
-        ref="event-bus",
-    )
-    eventBusArn: Str | None = F(
-        "ARN of an event bus that is not part of this stack. Use exactly one of `eventBusName`, `eventBusArn` or"
-        " `useDefaultBus`.",
-        None,
-    )
-    useDefaultBus: Bool | None = F(
-        "Receive from the account's default event bus, where AWS services publish their events. Use exactly one"
-        " of `eventBusName`, `eventBusArn` or `useDefaultBus`.",
-        None,
-    )
-    eventPattern: EventBusPattern = F(
-        "Filter deciding which events are delivered, in EventBridge pattern syntax: e.g. `source: ['my.app']`"
-        " with `detail-type: ['OrderPlaced']`."
-    )
-    onDeliveryFailure: EventDeliveryFailureQueue | None = F(
-        "An SQS queue that keeps events EventBridge gave up delivering (after its retries), so none are lost"
-        " silently.",
-        None,
-    )
-    input: AnyValue = F(
-        "A fixed payload delivered instead of the event itself. At most one of `input`, `inputPath` and"
-        " `inputTransformer`.",
-        None,
-    )
-    inputPath: Str | None = F(
-        "JSONPath selecting the part of the event to deliver, e.g. `$.detail`. At most one of `input`,"
-        " `inputPath` and `inputTransformer`.",
-        None,
-    )
-    inputTransformer: EventInputTransformer | None = F(
-        "Build the delivered payload from pieces of the event. At most one of `input`, `inputPath` and"
-        " `inputTransformer`.",
-        None,
-    )
-
-    @model_validator(mode="after")
-    def _choices(self):
-        problems: list[InitErrorDetails] = []
-        buses = [k for k in ("eventBusName", "eventBusArn") if getattr(self, k) is not None]
-        if self.useDefaultBus is not None and _plain(self.useDefaultBus) is not False:
-            buses.append("useDefaultBus")
-        if not buses:
-            problems.append(_problem(
-                (),
-                "Say which event bus to listen to: give exactly one of 'eventBusName' (a bus of this stack),"
-                " 'eventBusArn' (any other bus) or 'useDefaultBus: true' (the account's default bus)",
-                None,
-            ))
-        for key in buses[1:]:
-            problems.append(_problem(
-                (key,),
-                f"'{key}' competes with '{buses[0]}': an event-bus subscription listens to exactly one bus",
-                getattr(self, key),
-            ))
-        inputs = [k for k in ("input", "inputPath", "inputTransformer") if k in self.model_fields_set]
-        for key in inputs[1:]:
-            problems.append(_problem(
-                (key,),
-                f"'{key}' cannot be combined with '{inputs[0]}': choose one way to shape the delivered payload",
-                getattr(self, key),
-            ))
-        _fail(type(self).__name__, problems)
-        return self
 
 
 # --- sqs-queue ----------------------------------------------------------------------------------------

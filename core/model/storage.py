@@ -49,12 +49,6 @@ EFS_THROUGHPUT_MODES = ("elastic", "provisioned", "bursting")
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
 def _at_least(kind, low, what: str):
     """A number of ``kind`` that is at least ``low``; a directive in its place is accepted."""
 

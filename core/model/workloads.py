@@ -68,22 +68,39 @@ class LbQueryParamCondition(StpModel):
     values: list[Str] = F("The rule matches when the parameter has any of these values.")
 
 
-class AlbEventProps(StpModel):
-    loadBalancerName: Str = F("Name of the `application-load-balancer` resource that forwards requests here.", ref="application-load-balancer")
-    containerPort: Int = F("Port the container listens on for these requests.")
+# The listener rule an `application-load-balancer` event adds (container and function events): its priority,
+# listener and the conditions requests must meet. Give it as the first base, before the class with the keys that
+# say where the traffic goes: pydantic lists the fields of the last base first.
+class AlbRuleConditions(StpModel):
     priority: Int = F(
-        "Order in which the load balancer evaluates its rules: lower numbers first. Must be unique per load balancer"
-        " (and listener). 1-50000."
+        "Position of this rule among the load balancer's rules: lower numbers are checked first and the first"
+        " match wins. Unique per load balancer and listener, 1-50000."
     )
     listenerPort: Int | None = F(
-        "Port of the listener the rule attaches to. Only for load balancers with custom `listeners`.", None
+        "Port of the listener the rule is added to. Needed only when the load balancer defines custom `listeners`.",
+        None,
     )
-    paths: list[Str] | None = F("URL paths to match, e.g. `/api/*`. Wildcards `*` and `?` allowed.", None)
-    methods: list[Str] | None = F("HTTP methods to match, e.g. `GET`, `POST`.", None)
-    hosts: list[Str] | None = F("Host names to match, e.g. `api.example.com` or `*.example.com`.", None)
-    headers: list[LbHeaderCondition] | None = F("Header conditions; all must match.", None)
-    queryParams: list[LbQueryParamCondition] | None = F("Query-parameter conditions; all must match.", None)
-    sourceIps: list[Str] | None = F("Client IP ranges (CIDR) to match, e.g. `10.0.0.0/8`.", None)
+    paths: list[Str] | None = F(
+        "URL paths that match, case-sensitive; `*` and `?` wildcards allowed, e.g. `/api/*`.", None
+    )
+    methods: list[Str] | None = F("HTTP methods that match, e.g. `GET`, `POST`.", None)
+    hosts: list[Str] | None = F(
+        "Host names (from the `Host` header) that match, wildcards allowed, e.g. `*.example.com`.", None
+    )
+    headers: list[LbHeaderCondition] | None = F("Header conditions; every one must match.", None)
+    queryParams: list[LbQueryParamCondition] | None = F("Query-string conditions; every one must match.", None)
+    sourceIps: list[Str] | None = F(
+        "Client address ranges in CIDR form, e.g. `10.0.0.0/8`. Behind a proxy this is the proxy's address.", None
+    )
+
+
+class _AlbToContainer(StpModel):
+    loadBalancerName: Str = F("Name of the `application-load-balancer` resource that forwards requests here.", ref="application-load-balancer")
+    containerPort: Int = F("Port the container listens on for these requests.")
+
+
+class AlbEventProps(AlbRuleConditions, _AlbToContainer):
+    pass
 
 
 class AlbEvent(StpModel):
@@ -168,6 +185,7 @@ class LoadBalancerHealthCheck(StpModel):
     )
 
 
+# An EFS mount of a container; a function's (`LambdaEfsMountProps`) takes the same keys, its mount path under `/mnt/`.
 class EfsMountProps(StpModel):
     efsFilesystemName: Str = F("Name of the `efs-filesystem` resource to mount.", ref="efs-filesystem")
     mountPath: Str = F("Absolute path inside the container where the file system appears, e.g. `/data`.")

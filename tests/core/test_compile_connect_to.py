@@ -12,7 +12,7 @@ from core.compile import registry
 from core.compile.vpc import network
 from core.model.params import AWS_MACROS
 from tests.conftest import EXAMPLES
-from tests.core.compile_support import compile_yaml, container, lint_errors, of_type, props
+from tests.core.compile_support import compile_yaml, container_env, lint_errors, of_type, props, role_statements, template_of
 
 TARGETS = """
 resources:
@@ -55,21 +55,16 @@ def _config(*targets: str, base: str = TARGETS) -> str:
     return base + APP.format(targets=", ".join(f"'{t}'" for t in targets))
 
 
-def _compile(text):
-    return compile_yaml(text).template
-
-
 def _statements(t, workload="App") -> list:
-    policies = props(t, f"{workload}TaskRole").get("Policies", [])
-    return policies[0]["PolicyDocument"]["Statement"] if policies else []
+    return role_statements(t, f"{workload}TaskRole")
 
 
 def _env(t, workload="app", td="AppTaskDefinition") -> dict:
-    return {e["Name"]: e["Value"] for e in container(t, td, workload).get("Environment", [])}
+    return container_env(t, td, workload)
 
 
 def test_everything_connected_at_once_passes_cfn_lint():
-    t = _compile(_config("uploads", "jobs", "alerts", "orders", "sessions", "bus", "shared", "aws:ses"))
+    t = template_of(_config("uploads", "jobs", "alerts", "orders", "sessions", "bus", "shared", "aws:ses"))
     assert lint_errors(t) == []
 
 
@@ -77,7 +72,7 @@ def test_everything_connected_at_once_passes_cfn_lint():
 
 
 def test_bucket_list_on_the_bucket_and_object_access_on_its_objects():
-    t = _compile(_config("uploads"))
+    t = template_of(_config("uploads"))
     assert _statements(t) == [
         {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
          "Resource": {"Fn::GetAtt": ["UploadsBucket", "Arn"]}},
@@ -89,7 +84,7 @@ def test_bucket_list_on_the_bucket_and_object_access_on_its_objects():
 
 
 def test_queue_send_receive_delete_on_that_queue():
-    t = _compile(_config("jobs"))
+    t = template_of(_config("jobs"))
     assert _statements(t) == [{
         "Effect": "Allow",
         "Action": ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
@@ -101,13 +96,13 @@ def test_queue_send_receive_delete_on_that_queue():
 
 
 def test_topic_publish_only():
-    t = _compile(_config("alerts"))
+    t = template_of(_config("alerts"))
     assert _statements(t) == [{"Effect": "Allow", "Action": ["sns:Publish"], "Resource": {"Ref": "AlertsTopic"}}]
     assert _env(t) == {"STP_ALERTS_ARN": {"Ref": "AlertsTopic"}, "STP_ALERTS_NAME": {"Fn::GetAtt": ["AlertsTopic", "TopicName"]}}
 
 
 def test_table_items_on_the_table_queries_on_its_indexes_and_its_stream():
-    t = _compile(_config("orders"))
+    t = template_of(_config("orders"))
     assert _statements(t) == [
         {"Effect": "Allow",
          "Action": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem",
@@ -123,19 +118,19 @@ def test_table_items_on_the_table_queries_on_its_indexes_and_its_stream():
 
 
 def test_table_without_a_stream_gets_no_stream_access_and_no_stream_variable():
-    t = _compile(_config("sessions"))
+    t = template_of(_config("sessions"))
     assert not any("dynamodb:GetRecords" in s["Action"] for s in _statements(t))
     assert _env(t) == {"STP_SESSIONS_NAME": {"Ref": "SessionsTable"}, "STP_SESSIONS_ARN": {"Fn::GetAtt": ["SessionsTable", "Arn"]}}
 
 
 def test_event_bus_put_events_and_only_its_arn_variable():
-    t = _compile(_config("bus"))
+    t = template_of(_config("bus"))
     assert _statements(t) == [{"Effect": "Allow", "Action": ["events:PutEvents"], "Resource": {"Fn::GetAtt": ["BusEventBus", "Arn"]}}]
     assert _env(t) == {"STP_BUS_ARN": {"Fn::GetAtt": ["BusEventBus", "Arn"]}}  # archiveArn is not injected
 
 
 def test_file_system_client_access_and_nfs_from_the_workload():
-    t = _compile(_config("shared"))
+    t = template_of(_config("shared"))
     assert _statements(t) == [{
         "Effect": "Allow",
         "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"],
@@ -149,7 +144,7 @@ def test_file_system_client_access_and_nfs_from_the_workload():
 
 
 def test_aws_ses_macro():
-    t = _compile(_config("aws:ses"))
+    t = template_of(_config("aws:ses"))
     assert _statements(t) == [{"Effect": "Allow", "Action": ["ses:*"], "Resource": "*"}]
     assert _env(t) == {}
 
@@ -160,7 +155,7 @@ def test_every_aws_macro_has_a_connect_hook():
 
 
 def test_a_target_listed_twice_is_granted_once():
-    t = _compile(_config("jobs", "jobs", "shared", "shared"))
+    t = template_of(_config("jobs", "jobs", "shared", "shared"))
     assert len(_statements(t)) == 2
     assert len(of_type(t, "AWS::EC2::SecurityGroupIngress")) == 1
 
@@ -173,13 +168,13 @@ def test_only_the_connecting_workload_gets_access():
       packaging: {type: prebuilt-image, properties: {image: 'acme/other:1'}}
       resources: {cpu: 0.25, memory: 512}
 """
-    t = _compile(text)
+    t = template_of(text)
     assert "Policies" not in props(t, "OtherTaskRole")
     assert _env(t, "other", "OtherTaskDefinition") == {}
 
 
 def test_every_container_of_a_multi_container_workload_gets_the_variables():
-    t = _compile(TARGETS + """
+    t = template_of(TARGETS + """
   app:
     type: multi-container-workload
     properties:
@@ -216,7 +211,7 @@ resources:
 
 
 def test_private_service_target_admits_the_workload_on_its_port_and_gives_its_address():
-    t = _compile(_config("api", base=WORKLOADS))
+    t = template_of(_config("api", base=WORKLOADS))
     assert props(t, "ApiFromAppPort8080Ingress") == {
         "GroupId": {"Ref": "ApiSecurityGroup"}, "IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080,
         "SourceSecurityGroupId": {"Ref": "AppSecurityGroup"}, "Description": "app (connectTo) to api port 8080",
@@ -291,7 +286,7 @@ def databases(monkeypatch):
 
 
 def test_databases_admit_the_workload_on_their_port_without_iam(databases):
-    t = _compile(_config("pg", "my", "cache", base=DATABASES))
+    t = template_of(_config("pg", "my", "cache", base=DATABASES))
     rules = {k: (v["Properties"]["GroupId"], v["Properties"]["FromPort"], v["Properties"]["SourceSecurityGroupId"])
              for k, v in of_type(t, "AWS::EC2::SecurityGroupIngress").items()}
     assert rules == {
@@ -309,7 +304,7 @@ def test_databases_admit_the_workload_on_their_port_without_iam(databases):
 def test_database_port_parameter_wins_when_it_is_known_now(databases):
     databases.setitem(registry.PARAMS, "relational-database", lambda ctx, name, param: _database_params(ctx, name, param, "5433"))
     databases.setitem(registry.PARAMS, "redis-cluster", lambda ctx, name, param: _database_params(ctx, name, param, "7000"))
-    t = _compile(_config("my", "cache", base=DATABASES))
+    t = template_of(_config("my", "cache", base=DATABASES))
     assert {"MyFromAppPort5433Ingress", "CacheFromAppPort7000Ingress"} <= set(t["Resources"])
 
 
@@ -341,7 +336,7 @@ def test_function_target_invoke_on_the_function_and_its_versions(monkeypatch):
     monkeypatch.setitem(registry.COMPILERS, "function", _stand_in_function)
     monkeypatch.setitem(registry.PARAMS, "function",
                         lambda ctx, name, param: GetAtt(ctx.id(name, "Function"), "Arn") if param == "arn" else None)
-    t = _compile(_config("resize", base="""
+    t = template_of(_config("resize", base="""
 resources:
   resize:
     type: function

@@ -6,10 +6,9 @@ import json
 
 import pytest
 
-from core.compile import CompileError
 from core.compile import compiler as compiler_module
 from core.compile.context import CompileContext
-from tests.core.compile_support import compile_yaml, lint_errors, of_type, props
+from tests.core.compile_support import compile_yaml, lint_errors, of_type, problems_of, props, template_of
 
 POSTGRES = """
 resources:
@@ -153,16 +152,6 @@ CLIENTS = """
 """
 
 
-def _compile(text, **kw):
-    return compile_yaml(text, **kw).template
-
-
-def _problems(text) -> list:
-    with pytest.raises(CompileError) as err:
-        compile_yaml(text)
-    return err.value.problems
-
-
 def _env(template: dict, function: str) -> dict:
     return props(template, function)["Environment"]["Variables"]
 
@@ -173,14 +162,14 @@ def _env(template: dict, function: str) -> dict:
     ids=["postgres", "aurora", "serverless-v2", "mysql-audit", "oracle-sqlserver", "redis", "clients"],
 )
 def test_every_compiled_template_passes_cfn_lint(config):
-    assert lint_errors(_compile(config)) == []
+    assert lint_errors(template_of(config)) == []
 
 
 # --- passwords ------------------------------------------------------------------------------------
 
 
 def test_the_password_lives_in_a_generated_secret_and_never_in_the_template():
-    t = _compile(POSTGRES)
+    t = template_of(POSTGRES)
     secret = props(t, "DbMasterUserSecret")
     assert secret["SecretString"] == {"Fn::Sub": ['{"username":"db_master_user","password":"${Password}"}',
                                                   {"Password": "{{resolve:secretsmanager:db-password}}"}]}
@@ -216,7 +205,7 @@ def test_a_plain_text_password_becomes_a_hidden_parameter_the_deploy_step_fills(
 
 
 def test_rds_instance_settings():
-    t = _compile(POSTGRES, project="shop")
+    t = template_of(POSTGRES, project="shop")
     res = t["Resources"]["DbInstance"]
     p = res["Properties"]
     assert (p["Engine"], p["EngineVersion"], p["DBInstanceClass"]) == ("postgres", "16.6", "db.t4g.micro")
@@ -229,14 +218,14 @@ def test_rds_instance_settings():
 
 
 def test_maintenance_window_must_be_long_enough():
-    problems = _problems(POSTGRES.replace("Sun:02:00-Sun:04:00", "Sun:23:50-Mon:00:10"))
+    problems = problems_of(POSTGRES.replace("Sun:02:00-Sun:04:00", "Sun:23:50-Mon:00:10"))
     assert [p.message for p in problems] == ["'Sun:23:50-Mon:00:10' is shorter than 30 minutes, the least RDS accepts"]
-    t = _compile(POSTGRES.replace("Sun:02:00-Sun:04:00", "Sat:23:30-Sun:00:30"))
+    t = template_of(POSTGRES.replace("Sun:02:00-Sun:04:00", "Sat:23:30-Sun:00:30"))
     assert props(t, "DbInstance")["PreferredMaintenanceWindow"] == "sat:23:30-sun:00:30"
 
 
 def test_default_accessibility_is_the_internet_in_public_subnets():
-    t = _compile(POSTGRES)
+    t = template_of(POSTGRES)
     p = props(t, "DbInstance")
     assert p["PubliclyAccessible"] is True
     assert props(t, "DbSubnetGroup")["SubnetIds"] == [{"Ref": "VpcPublicSubnet1"}, {"Ref": "VpcPublicSubnet2"}]
@@ -257,7 +246,7 @@ def test_default_accessibility_is_the_internet_in_public_subnets():
     ],
 )
 def test_accessibility_decides_subnets_public_address_and_admitted_ranges(accessibility, public, cidrs):
-    t = _compile(POSTGRES.replace("      automatedBackupRetentionDays: 7\n",
+    t = template_of(POSTGRES.replace("      automatedBackupRetentionDays: 7\n",
                                   f"      automatedBackupRetentionDays: 7\n      accessibility: {accessibility}\n"))
     assert props(t, "DbInstance")["PubliclyAccessible"] is public
     kind = "Public" if public else "Private"
@@ -266,7 +255,7 @@ def test_accessibility_decides_subnets_public_address_and_admitted_ranges(access
 
 
 def test_logs_are_exported_into_log_groups_with_retention_and_parameters():
-    t = _compile(POSTGRES)
+    t = template_of(POSTGRES)
     p = props(t, "DbInstance")
     assert p["EnableCloudwatchLogsExports"] == ["postgresql"]
     assert props(t, "DbPostgresqlLogGroup") == {"LogGroupName": "/aws/rds/instance/demo-dev-db/postgresql",
@@ -279,14 +268,14 @@ def test_logs_are_exported_into_log_groups_with_retention_and_parameters():
 
 
 def test_logging_can_be_turned_off():
-    t = _compile(POSTGRES.replace("        retentionDays: 30\n        engineSpecificOptions: {log_statement: all,"
+    t = template_of(POSTGRES.replace("        retentionDays: 30\n        engineSpecificOptions: {log_statement: all,"
                                   " log_connections: true}\n", "        disabled: true\n"))
     assert "EnableCloudwatchLogsExports" not in props(t, "DbInstance")
     assert not of_type(t, "AWS::Logs::LogGroup") and not of_type(t, "AWS::RDS::DBParameterGroup")
 
 
 def test_mysql_audit_log_uses_the_audit_plugin_option_group():
-    t = _compile(MYSQL_AUDIT)
+    t = template_of(MYSQL_AUDIT)
     p = props(t, "LegacyInstance")
     assert p["EnableCloudwatchLogsExports"] == ["error", "slowquery", "general", "audit"]
     option = props(t, "LegacyOptionGroup")
@@ -302,7 +291,7 @@ def test_mysql_audit_log_uses_the_audit_plugin_option_group():
 
 
 def test_read_replicas_follow_the_primary():
-    t = _compile(POSTGRES)
+    t = template_of(POSTGRES)
     replica = t["Resources"]["DbReadReplica1"]
     p = replica["Properties"]
     assert p["SourceDBInstanceIdentifier"] == {"Ref": "DbInstance"} and p["DBInstanceClass"] == "db.t4g.small"
@@ -312,13 +301,13 @@ def test_read_replicas_follow_the_primary():
 
 
 def test_read_replicas_need_backups():
-    problems = _problems(POSTGRES.replace("automatedBackupRetentionDays: 7", "automatedBackupRetentionDays: 0"))
+    problems = problems_of(POSTGRES.replace("automatedBackupRetentionDays: 7", "automatedBackupRetentionDays: 0"))
     assert [p.message for p in problems] == [
         "read replicas copy from automated backups; set automatedBackupRetentionDays to 1 or more"]
 
 
 def test_oracle_and_sql_server_licenses_and_names():
-    t = _compile(ORACLE_SQLSERVER)
+    t = template_of(ORACLE_SQLSERVER)
     erp = props(t, "ErpInstance")
     assert (erp["Engine"], erp["LicenseModel"], erp["Port"], erp["DBName"]) == ("oracle-se2", "license-included", "1521",
                                                                               "defdb")
@@ -332,7 +321,7 @@ def test_oracle_and_sql_server_licenses_and_names():
 
 
 def test_aurora_cluster_with_writer_and_reader_instances():
-    t = _compile(AURORA)
+    t = template_of(AURORA)
     cluster = t["Resources"]["OrdersCluster"]
     c = cluster["Properties"]
     assert (c["Engine"], c["EngineVersion"], c["DatabaseName"], c["Port"]) == (
@@ -351,7 +340,7 @@ def test_aurora_cluster_with_writer_and_reader_instances():
 
 
 def test_aurora_mysql_logs_go_into_the_cluster_parameter_group():
-    t = _compile(AURORA)
+    t = template_of(AURORA)
     params = props(t, "OrdersParameterGroup")
     assert t["Resources"]["OrdersParameterGroup"]["Type"] == "AWS::RDS::DBClusterParameterGroup"
     assert params["Family"] == "aurora-mysql8.0"
@@ -361,7 +350,7 @@ def test_aurora_mysql_logs_go_into_the_cluster_parameter_group():
 
 
 def test_serverless_v2_scales_between_capacities_with_readers():
-    t = _compile(SERVERLESS)
+    t = template_of(SERVERLESS)
     c = props(t, "AnalyticsCluster")
     assert c["ServerlessV2ScalingConfiguration"] == {"MinCapacity": 0.0, "MaxCapacity": 200.0}
     assert [props(t, f"AnalyticsInstance{n}")["DBInstanceClass"] for n in (1, 2)] == ["db.serverless"] * 2
@@ -372,7 +361,7 @@ def test_aurora_serverless_v1_is_explained():
     text = SERVERLESS.replace("aurora-postgresql-serverless-v2", "aurora-postgresql-serverless").replace(
         "          minCapacity: 0\n          maxCapacity: 200\n          serverlessReadersCount: 1\n", "").replace(
         "version: '16.6'", "version: '13.12'")
-    [problem] = _problems(text)
+    [problem] = problems_of(text)
     assert "Aurora Serverless v1 has reached its end of life" in problem.message
     assert "aurora-postgresql-serverless-v2" in problem.message
 
@@ -396,7 +385,7 @@ def test_connection_parameters():
         - {name: MY_READER, value: "$ResourceParam('orders', 'readerJdbcConnectionString')"}
         - {name: MY_READER_HOST, value: "$ResourceParam('orders', 'readerHost')"}
 """
-    t = _compile(text)
+    t = template_of(text)
     env = _env(t, "AppFunction")
     pw = "{{resolve:secretsmanager:${%s}:SecretString:password}}"
     assert env["PG"] == {"Fn::Sub": f"postgresql://db_master_user:{pw % 'DbMasterUserSecret'}@"
@@ -428,11 +417,11 @@ def test_parameters_a_database_does_not_have_are_explained(resource, param, mess
       environment:
         - {{name: VALUE, value: "$ResourceParam('{resource}', '{param}')"}}
 """
-    assert any(message in p.message for p in _problems(text))
+    assert any(message in p.message for p in problems_of(text))
 
 
 def test_connect_to_opens_the_database_to_the_connecting_resource_and_injects_its_parameters():
-    t = _compile(AURORA + REDIS.split("resources:\n")[1] + CLIENTS)
+    t = template_of(AURORA + REDIS.split("resources:\n")[1] + CLIENTS)
     ingress = of_type(t, "AWS::EC2::SecurityGroupIngress")
     from_function = [r["Properties"] for r in ingress.values()
                      if r["Properties"]["SourceSecurityGroupId"] == {"Ref": "ApiSecurityGroup"}]
@@ -450,7 +439,7 @@ def test_connect_to_opens_the_database_to_the_connecting_resource_and_injects_it
 
 
 def test_redis_replication_group_with_replica_and_failover():
-    t = _compile(REDIS)
+    t = template_of(REDIS)
     res = t["Resources"]["CacheReplicationGroup"]
     g = res["Properties"]
     assert (g["Engine"], g["EngineVersion"], g["CacheNodeType"], g["Port"]) == ("redis", "6.2", "cache.t4g.micro", 6379)
@@ -472,7 +461,7 @@ def test_redis_replication_group_with_replica_and_failover():
 
 
 def test_sharded_redis_cluster():
-    t = _compile(REDIS)
+    t = template_of(REDIS)
     g = props(t, "SessionsReplicationGroup")
     assert (g["NumNodeGroups"], g["ReplicasPerNodeGroup"]) == (3, 1)
     assert "NumCacheClusters" not in g
@@ -493,9 +482,9 @@ def test_redis_parameters():
         - {name: PORT, value: "$ResourceParam('cache', 'port')"}
         - {name: SHARDED, value: "$ResourceParam('sessions', 'sharding')"}
 """
-    env = _env(_compile(text), "AppFunction")
+    env = _env(template_of(text), "AppFunction")
     assert env == {"HOST": {"Fn::GetAtt": ["CacheReplicationGroup", "PrimaryEndPoint.Address"]},
                    "READER": {"Fn::GetAtt": ["CacheReplicationGroup", "ReaderEndPoint.Address"]},
                    "PORT": "6379", "SHARDED": "true"}
-    problems = _problems(text.replace("$ResourceParam('cache', 'readerHost')", "$ResourceParam('sessions', 'readerHost')"))
+    problems = problems_of(text.replace("$ResourceParam('cache', 'readerHost')", "$ResourceParam('sessions', 'readerHost')"))
     assert any("is sharded" in p.message for p in problems)

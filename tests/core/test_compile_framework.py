@@ -13,8 +13,8 @@ from core.compile import CompileError, compile_template
 from core.compile import registry
 from core.compile.naming import LogicalIds, logical_id, pascal
 from core.compile.workload_hooks import env_name
-from tests.conftest import EXAMPLES, yaml
-from tests.core.compile_support import compile_yaml, container, lint_errors, props
+from tests.conftest import yaml
+from tests.core.compile_support import compile_yaml, container, container_env, lint_errors, problems_by_place, props
 
 BASE = """
 serviceName: shop
@@ -46,7 +46,7 @@ def _config(*pairs) -> str:
 
 
 def _env_of(template: dict) -> dict:
-    return {e["Name"]: e["Value"] for e in container(template, "ApiTaskDefinition", "api").get("Environment", [])}
+    return container_env(template, "ApiTaskDefinition", "api")
 
 
 # --- directives ----------------------------------------------------------------------------------
@@ -117,9 +117,7 @@ def test_cf_resource_param_to_a_missing_id_is_reported():
 )
 def test_directives_the_compiler_cannot_resolve_are_reported_with_their_path(value, message, monkeypatch):
     monkeypatch.setitem(registry.PARAMS, "bucket", lambda ctx, name, param: None)  # a parameter nobody provides
-    with pytest.raises(CompileError) as err:
-        compile_yaml(_config(("X", value)) + "  files:\n    type: bucket\n")
-    problems = {p.where: p.message for p in err.value.problems}
+    problems = problems_by_place(_config(("X", value)) + "  files:\n    type: bucket\n")
     assert message in problems["resources.api.properties.environment[0].value"]
 
 

@@ -6,11 +6,10 @@ import json
 
 import pytest
 
-from core.compile import CompileError
 from core.compile import compiler as compiler_module
 from core.compile.context import CompileContext
 from tests.conftest import EXAMPLES
-from tests.core.compile_support import compile_yaml, lint_errors, of_type, props
+from tests.core.compile_support import compile_yaml, lint_errors, of_type, problems_of, props, role_statements, template_of
 
 ACCOUNT = "123456789012"
 
@@ -127,16 +126,6 @@ resources:
 CANARY = (EXAMPLES / "canary-alb" / "stacktape.yml").read_text()
 
 
-def _compile(text, **kw):
-    return compile_yaml(text, **kw).template
-
-
-def _problems(text) -> list:
-    with pytest.raises(CompileError) as err:
-        compile_yaml(text)
-    return err.value.problems
-
-
 @pytest.fixture
 def context(monkeypatch):
     """The CompileContext of the next compile (for what the deploy step reads besides the template)."""
@@ -153,14 +142,14 @@ def context(monkeypatch):
 
 @pytest.mark.parametrize("config", [API, TRIGGERS, VPC_WARM, CANARY], ids=["api", "triggers", "vpc-warm", "canary"])
 def test_every_compiled_template_passes_cfn_lint(config):
-    assert lint_errors(_compile(config)) == []
+    assert lint_errors(template_of(config)) == []
 
 
 # --- the function -------------------------------------------------------------------------------
 
 
 def test_function_runtime_handler_code_and_limits():
-    t = _compile(API, project="shop")
+    t = template_of(API, project="shop")
     fn = props(t, "ApiFunction")
     assert fn["FunctionName"] == "shop-dev-api"
     assert (fn["Runtime"], fn["Handler"]) == ("nodejs22.x", "src/handlers/api.handler")
@@ -186,7 +175,7 @@ def test_code_packages_are_recorded_for_the_deploy_step(context):
 
 
 def test_log_group_with_retention_and_a_role_of_its_own():
-    t = _compile(API)
+    t = template_of(API)
     lg = t["Resources"]["ApiLogGroup"]
     assert lg["Properties"] == {"LogGroupName": "/aws/lambda/demo-dev-api", "RetentionInDays": 180}
     assert lg["DeletionPolicy"] == "Delete"
@@ -203,7 +192,7 @@ def test_log_group_with_retention_and_a_role_of_its_own():
 
 
 def test_disabled_logging_has_no_log_group_and_no_log_permissions():
-    t = _compile(VPC_WARM.replace("logging: {retentionDays: 14}", "logging: {disabled: true}"))
+    t = template_of(VPC_WARM.replace("logging: {retentionDays: 14}", "logging: {disabled: true}"))
     assert "ReportsLogGroup" not in t["Resources"] and "LoggingConfig" not in props(t, "ReportsFunction")
     role = props(t, "ReportsRole")
     assert "ManagedPolicyArns" not in role  # neither basic (logs) nor VPC access (it includes logs) …
@@ -236,7 +225,7 @@ def test_runtime_and_handler_follow_the_entry_file(entry, extra, runtime, handle
                   entryfilePath: {entry}
                   {extra}
     """
-    fn = props(_compile(text), "FnFunction")
+    fn = props(template_of(text), "FnFunction")
     assert (fn["Runtime"], fn["Handler"]) == (runtime, handler)
 
 
@@ -257,7 +246,7 @@ def test_custom_artifacts_take_their_handler_as_written(packaging, runtime, expe
             properties:
               packaging: {{type: custom-artifact, properties: {packaging}}}
     """ + (f"          runtime: {runtime}\n" if runtime else "")
-    fn = props(_compile(text), "FnFunction")
+    fn = props(template_of(text), "FnFunction")
     assert (fn["Runtime"], fn["Handler"]) == expected
 
 
@@ -275,7 +264,7 @@ def test_custom_artifacts_take_their_handler_as_written(packaging, runtime, expe
     ],
 )
 def test_packaging_that_cannot_run_is_explained(packaging, message):
-    problems = _problems(f"""
+    problems = problems_of(f"""
         resources:
           fn:
             type: function
@@ -286,10 +275,10 @@ def test_packaging_that_cannot_run_is_explained(packaging, message):
 
 
 def test_reserved_environment_names_are_refused():
-    problems = _problems(API.replace("name: MODE", "name: AWS_REGION"))
+    problems = problems_of(API.replace("name: MODE", "name: AWS_REGION"))
     assert [p.message for p in problems] == ["Lambda sets AWS_REGION itself; pick another variable name"]
     assert problems[0].where == "resources.api.properties.environment[0]"
-    problems = _problems(API.replace("name: MODE", "name: X"))
+    problems = problems_of(API.replace("name: MODE", "name: X"))
     assert "'X' cannot be a Lambda environment variable name" in problems[0].message
 
 
@@ -297,7 +286,7 @@ def test_reserved_environment_names_are_refused():
 
 
 def test_function_in_the_vpc_runs_in_private_subnets_with_s3_and_dynamodb_endpoints():
-    t = _compile(VPC_WARM)
+    t = template_of(VPC_WARM)
     fn = props(t, "ReportsFunction")
     assert fn["VpcConfig"] == {
         "SubnetIds": [{"Ref": "VpcPrivateSubnet1"}, {"Ref": "VpcPrivateSubnet2"}],
@@ -318,7 +307,7 @@ def test_function_in_the_vpc_runs_in_private_subnets_with_s3_and_dynamodb_endpoi
 
 
 def test_provisioned_concurrency_keeps_an_alias_warm_and_triggers_invoke_it():
-    t = _compile(VPC_WARM)
+    t = template_of(VPC_WARM)
     alias = props(t, "ReportsAlias")
     assert alias["Name"] == "live"
     assert alias["FunctionVersion"] == {"Fn::GetAtt": ["ReportsVersion", "Version"]}
@@ -331,7 +320,7 @@ def test_provisioned_concurrency_keeps_an_alias_warm_and_triggers_invoke_it():
 
 def test_a_new_version_is_published_when_configuration_or_code_changes():
     def description(text):
-        return props(_compile(text), "ReportsVersion")["Description"]["Fn::Join"][1]
+        return props(template_of(text), "ReportsVersion")["Description"]["Fn::Join"][1]
 
     before = description(VPC_WARM)
     assert before[1] == {"Ref": "ReportsCodeKey"}  # new code: new key, new version
@@ -340,7 +329,7 @@ def test_a_new_version_is_published_when_configuration_or_code_changes():
 
 
 def test_public_function_url_with_cors():
-    t = _compile(VPC_WARM)
+    t = template_of(VPC_WARM)
     url = props(t, "ReportsUrl")
     assert (url["AuthType"], url["InvokeMode"]) == ("NONE", "BUFFERED")
     assert url["Cors"]["AllowOrigins"] == ["https://app.example.com"]
@@ -351,17 +340,17 @@ def test_public_function_url_with_cors():
 
 
 def test_iam_protected_url_grants_nobody():
-    t = _compile(VPC_WARM.replace("        enabled: true\n", "        enabled: true\n        authMode: AWS_IAM\n"))
+    t = template_of(VPC_WARM.replace("        enabled: true\n", "        enabled: true\n        authMode: AWS_IAM\n"))
     assert props(t, "ReportsUrl")["AuthType"] == "AWS_IAM"
     assert "ReportsUrlPermission" not in t["Resources"]
 
 
 def test_destinations_of_asynchronous_invocations():
-    t = _compile(TRIGGERS)
+    t = template_of(TRIGGERS)
     config = props(t, "WorkerEventInvokeConfig")
     assert config["Qualifier"] == "$LATEST"
     assert config["DestinationConfig"] == {"OnFailure": {"Destination": f"arn:aws:sqs:us-east-1:{ACCOUNT}:failed"}}
-    statements = props(t, "WorkerRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    statements = role_statements(t, "WorkerRole")
     assert any(s["Resource"] == f"arn:aws:sqs:us-east-1:{ACCOUNT}:failed" and "sqs:SendMessage" in s["Action"]
                for s in statements)
 
@@ -370,7 +359,7 @@ def test_destinations_of_asynchronous_invocations():
 
 
 def test_http_api_routes_reach_the_function_through_lambda_integrations():
-    t = _compile(API)
+    t = template_of(API)
     integ = props(t, "ApiGatewayIntegration")
     assert integ == {"ApiId": {"Ref": "GatewayHttpApi"}, "IntegrationType": "AWS_PROXY",
                      "IntegrationUri": {"Fn::GetAtt": ["ApiFunction", "Arn"]}, "PayloadFormatVersion": "1.0"}
@@ -392,7 +381,7 @@ def test_http_api_warns_when_the_function_may_outlive_the_gateway():
 
 
 def test_load_balancer_rules_forward_to_a_lambda_target_group():
-    t = _compile(API)
+    t = template_of(API)
     tg = t["Resources"]["ApiLbTargetGroup"]
     assert tg["Properties"]["TargetType"] == "lambda"
     assert tg["Properties"]["Targets"] == [{"Id": {"Fn::GetAtt": ["ApiFunction", "Arn"]}}]
@@ -410,12 +399,12 @@ def test_load_balancer_rules_forward_to_a_lambda_target_group():
 
 
 def test_queue_of_the_stack_is_read_in_batches():
-    t = _compile(TRIGGERS)
+    t = template_of(TRIGGERS)
     mapping = props(t, "WorkerEvent1EventSourceMapping")
     assert mapping == {"EventSourceArn": {"Fn::GetAtt": ["JobsQueue", "Arn"]},
                        "FunctionName": {"Fn::GetAtt": ["WorkerFunction", "Arn"]},
                        "BatchSize": 50, "MaximumBatchingWindowInSeconds": 5}
-    statements = props(t, "WorkerRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    statements = role_statements(t, "WorkerRole")
     read = next(s for s in statements if "sqs:ReceiveMessage" in s["Action"])
     assert read["Resource"] == {"Fn::GetAtt": ["JobsQueue", "Arn"]} and "sqs:DeleteMessage" in read["Action"]
 
@@ -432,12 +421,12 @@ def test_queue_of_the_stack_is_read_in_batches():
     ],
 )
 def test_queue_settings_that_cannot_work_are_explained(change, message):
-    problems = _problems(TRIGGERS.replace(*change))
+    problems = problems_of(TRIGGERS.replace(*change))
     assert any(message in p.message for p in problems), problems
 
 
 def test_topic_subscription_with_filter_and_dead_letter_queue():
-    t = _compile(TRIGGERS)
+    t = template_of(TRIGGERS)
     sub = t["Resources"]["WorkerEvent2Subscription"]
     assert sub["Properties"] == {
         "Protocol": "lambda", "Endpoint": {"Fn::GetAtt": ["WorkerFunction", "Arn"]}, "TopicArn": {"Ref": "NewsTopic"},
@@ -452,7 +441,7 @@ def test_topic_subscription_with_filter_and_dead_letter_queue():
 
 
 def test_event_bus_schedule_and_alarm_rules_invoke_the_function():
-    t = _compile(TRIGGERS)
+    t = template_of(TRIGGERS)
     bus = props(t, "WorkerEvent3Rule")
     assert bus["EventBusName"] == {"Fn::GetAtt": ["BusEventBus", "Arn"]}
     assert bus["EventPattern"] == {"source": ["shop"]}
@@ -469,7 +458,7 @@ def test_event_bus_schedule_and_alarm_rules_invoke_the_function():
 
 
 def test_streams_are_read_with_their_settings():
-    t = _compile(TRIGGERS)
+    t = template_of(TRIGGERS)
     consumer = props(t, "WorkerEvent5StreamConsumer")
     assert consumer["StreamARN"] == f"arn:aws:kinesis:us-east-1:{ACCOUNT}:stream/clicks"
     kinesis = props(t, "WorkerEvent5EventSourceMapping")
@@ -479,12 +468,12 @@ def test_streams_are_read_with_their_settings():
     assert kinesis["DestinationConfig"] == {"OnFailure": {"Destination": f"arn:aws:sqs:us-east-1:{ACCOUNT}:clicks-failed"}}
     dynamo = props(t, "WorkerEvent6EventSourceMapping")
     assert (dynamo["StartingPosition"], dynamo["BatchSize"]) == ("TRIM_HORIZON", 100)
-    actions = {a for s in props(t, "WorkerRole")["Policies"][0]["PolicyDocument"]["Statement"] for a in s["Action"]}
+    actions = {a for s in role_statements(t, "WorkerRole") for a in s["Action"]}
     assert {"kinesis:SubscribeToShard", "kinesis:GetRecords", "dynamodb:GetRecords", "sqs:SendMessage"} <= actions
 
 
 def test_kafka_topic_of_a_self_managed_cluster():
-    t = _compile(TRIGGERS)
+    t = template_of(TRIGGERS)
     mapping = props(t, "WorkerEvent9EventSourceMapping")
     assert mapping["Topics"] == ["orders"]
     assert mapping["SelfManagedEventSource"] == {"Endpoints": {"KafkaBootstrapServers": ["b1.example.com:9092"]}}
@@ -494,7 +483,7 @@ def test_kafka_topic_of_a_self_managed_cluster():
 
 
 def test_log_group_subscription():
-    t = _compile(TRIGGERS)
+    t = template_of(TRIGGERS)
     filt = t["Resources"]["WorkerEvent7SubscriptionFilter"]
     assert filt["Properties"] == {"LogGroupName": "/app/web", "DestinationArn": {"Fn::GetAtt": ["WorkerFunction", "Arn"]},
                                   "FilterPattern": "ERROR"}
@@ -514,7 +503,7 @@ def test_log_group_of_another_function_is_found_by_its_arn():
         - type: cloudwatch-log
           properties: {logGroupArn: "$ResourceParam('reports', 'logGroupArn')"}
 """
-    t = _compile(text)
+    t = template_of(text)
     assert props(t, "WatcherEvent1SubscriptionFilter")["LogGroupName"] == {
         "Fn::Select": [6, {"Fn::Split": [":", {"Fn::GetAtt": ["ReportsLogGroup", "Arn"]}]}]}
     assert lint_errors(t) == []
@@ -524,11 +513,11 @@ def test_a_function_cannot_read_its_own_logs():
     text = VPC_WARM + """        - type: cloudwatch-log
           properties: {logGroupArn: "$ResourceParam('reports', 'logGroupArn')"}
 """
-    assert "cannot receive its own log group" in _problems(text)[0].message
+    assert "cannot receive its own log group" in problems_of(text)[0].message
 
 
 def test_s3_events_are_reported_as_owned_by_the_bucket():
-    problems = _problems(API + """        - type: s3
+    problems = problems_of(API + """        - type: s3
           properties: {bucketArn: 'arn:aws:s3:::uploads', s3EventType: 's3:ObjectCreated:*'}
 """)
     [p] = problems
@@ -540,10 +529,10 @@ def test_s3_events_are_reported_as_owned_by_the_bucket():
 
 
 def test_connect_to_grants_access_and_injects_variables():
-    t = _compile(TRIGGERS.replace("      timeout: 60\n", "      timeout: 60\n      connectTo: [news, 'aws:ses']\n"))
+    t = template_of(TRIGGERS.replace("      timeout: 60\n", "      timeout: 60\n      connectTo: [news, 'aws:ses']\n"))
     env = props(t, "WorkerFunction")["Environment"]["Variables"]
     assert env["STP_NEWS_ARN"] == {"Ref": "NewsTopic"}
-    statements = props(t, "WorkerRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    statements = role_statements(t, "WorkerRole")
     assert {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": {"Ref": "NewsTopic"}} in statements
     assert any(s["Action"] == ["ses:*"] for s in statements)
 
@@ -559,16 +548,16 @@ def test_function_parameters():
         - {name: URL, value: "$ResourceParam('reports', 'url')"}
         - {name: LOGS, value: "$ResourceParam('reports', 'logGroupArn')"}
 """
-    env = props(_compile(text), "CallerFunction")["Environment"]["Variables"]
+    env = props(template_of(text), "CallerFunction")["Environment"]["Variables"]
     assert env == {"TARGET": {"Fn::GetAtt": ["ReportsFunction", "Arn"]},
                    "URL": {"Fn::GetAtt": ["ReportsUrl", "FunctionUrl"]},
                    "LOGS": {"Fn::GetAtt": ["ReportsLogGroup", "Arn"]}}
-    problems = _problems(text.replace("      url:\n        enabled: true\n", "      url:\n        enabled: false\n"))
+    problems = problems_of(text.replace("      url:\n        enabled: true\n", "      url:\n        enabled: false\n"))
     assert any("function 'reports' has no URL; set url.enabled: true" in p.message for p in problems)
 
 
 def test_features_not_compiled_yet_are_reported():
-    problems = _problems(API.replace("      memory: 512\n", """      memory: 512
+    problems = problems_of(API.replace("      memory: 512\n", """      memory: 512
       deployment: {strategy: Canary10Percent5Minutes}
       alarms:
         - trigger: {type: lambda-error-rate, properties: {thresholdPercent: 5}}
@@ -588,7 +577,7 @@ def test_efs_file_system_is_mounted_through_an_access_point():
   files:
     type: efs-filesystem
 """
-    t = _compile(text)
+    t = template_of(text)
     ap = props(t, "ReportsFilesAccessPoint")
     assert ap["FileSystemId"] == {"Ref": "FilesFileSystem"}
     assert ap["RootDirectory"] == {"Path": "/reports", "CreationInfo": {"OwnerUid": "1000", "OwnerGid": "1000",
@@ -599,13 +588,13 @@ def test_efs_file_system_is_mounted_through_an_access_point():
     assert {"FilesMountTarget1", "FilesMountTarget2"} <= set(fn["DependsOn"])
     nfs = [r["Properties"] for r in of_type(t, "AWS::EC2::SecurityGroupIngress").values()]
     assert any(r["SourceSecurityGroupId"] == {"Ref": "ReportsSecurityGroup"} and r["FromPort"] == 2049 for r in nfs)
-    actions = {a for s in props(t, "ReportsRole")["Policies"][0]["PolicyDocument"]["Statement"] for a in s["Action"]}
+    actions = {a for s in role_statements(t, "ReportsRole") for a in s["Action"]}
     assert "elasticfilesystem:ClientMount" in actions
     assert lint_errors(t) == []
 
 
 def test_canary_example_runs_its_hook_function_as_an_ecs_lifecycle_hook():
-    t = _compile(CANARY)
+    t = template_of(CANARY)
     hook = props(t, "ApiService")["DeploymentConfiguration"]["LifecycleHooks"][0]
     assert hook["HookTargetArn"] == {"Fn::GetAtt": ["CheckReleaseFunction", "Arn"]}
     assert props(t, "CheckReleaseFunction")["Timeout"] == 60

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.compile import CompileError, registry
+from core.compile import registry
 from tests.conftest import EXAMPLES
-from tests.core.compile_support import compile_yaml, container, lint_errors, of_type, props
+from tests.core.compile_support import compile_yaml, container, lint_errors, of_type, problems_by_place, props, template_of
 
 GATEWAY = """
 resources:
@@ -295,23 +295,13 @@ resources:
 """
 
 
-def _compile(text, **kw):
-    return compile_yaml(text, **kw).template
-
-
-def _problems(text) -> dict:
-    with pytest.raises(CompileError) as err:
-        compile_yaml(text)
-    return {p.where: p.message for p in err.value.problems}
-
-
 @pytest.mark.parametrize(
     "config", [GATEWAY, ALB, DOMAINS, CUSTOM_LISTENERS, NLB, SERVICES, CONNECT, MIXED],
     ids=["http-api", "alb", "alb-domains", "alb-custom-listeners", "nlb", "one-container-services", "service-connect",
          "ec2-private-all-entry-points"],
 )
 def test_every_compiled_template_passes_cfn_lint(config):
-    assert lint_errors(_compile(config)) == []
+    assert lint_errors(template_of(config)) == []
 
 
 def test_example_api_with_sidecar_compiles():
@@ -325,7 +315,7 @@ def test_example_api_with_sidecar_compiles():
 
 
 def test_http_api_with_auto_deployed_default_stage_cors_and_access_logs():
-    t = _compile(GATEWAY)
+    t = template_of(GATEWAY)
     api = props(t, "GatewayHttpApi")
     assert api["ProtocolType"] == "HTTP" and api["Name"] == "demo-dev-gateway"
     assert api["CorsConfiguration"] == {
@@ -343,15 +333,15 @@ def test_http_api_with_auto_deployed_default_stage_cors_and_access_logs():
 
 
 def test_access_logs_are_json_by_default_and_can_be_turned_off():
-    t = _compile(GATEWAY.replace("        format: CLF\n        retentionDays: 14\n", "        retentionDays: 14\n"))
+    t = template_of(GATEWAY.replace("        format: CLF\n        retentionDays: 14\n", "        retentionDays: 14\n"))
     assert props(t, "GatewayHttpApiStage")["AccessLogSettings"]["Format"].startswith('{"requestId":"$context.requestId"')
-    t = _compile(GATEWAY.replace("        format: CLF\n", "        disabled: true\n"))
+    t = template_of(GATEWAY.replace("        format: CLF\n", "        disabled: true\n"))
     assert "AccessLogSettings" not in props(t, "GatewayHttpApiStage")
     assert "GatewayHttpApiAccessLogs" not in t["Resources"]
 
 
 def test_routes_reach_containers_through_one_vpc_link_and_cloud_map():
-    t = _compile(GATEWAY)
+    t = template_of(GATEWAY)
     routes = {p["RouteKey"]: p for p in (v["Properties"] for v in of_type(t, "AWS::ApiGatewayV2::Route").values())}
     assert set(routes) == {"ANY /{proxy+}", "GET /users/{id}", "ANY /admin"}
     assert routes["GET /users/{id}"]["Target"] == {"Fn::Join": ["/", ["integrations", {"Ref": "ApiGatewayIntegration"}]]}
@@ -382,7 +372,7 @@ def test_routes_reach_containers_through_one_vpc_link_and_cloud_map():
 
 
 def test_only_the_vpc_link_reaches_the_gateway_port_and_internal_ports_stay_closed():
-    t = _compile(GATEWAY)
+    t = template_of(GATEWAY)
     rules = {k: v["Properties"] for k, v in of_type(t, "AWS::EC2::SecurityGroupIngress").items()}
     assert rules["ApiGatewayVpcLinkPort3000Ingress"] == {
         "GroupId": {"Ref": "ApiSecurityGroup"}, "IpProtocol": "tcp", "FromPort": 3000, "ToPort": 3000,
@@ -394,19 +384,19 @@ def test_only_the_vpc_link_reaches_the_gateway_port_and_internal_ports_stay_clos
 
 
 def test_gateway_parameters_for_other_resources():
-    t = _compile(GATEWAY)
+    t = template_of(GATEWAY)
     env = container(t, "ReporterTaskDefinition", "reporter")["Environment"]
     assert env == [{"Name": "API_URL", "Value": {"Fn::GetAtt": ["GatewayHttpApi", "ApiEndpoint"]}}]
 
 
 def test_catch_all_path_becomes_the_default_route():
-    t = _compile(GATEWAY.replace("path: /admin, method: '*'", "path: '*', method: '*'"))
+    t = template_of(GATEWAY.replace("path: /admin, method: '*'", "path: '*', method: '*'"))
     assert props(t, "AdminGatewayDefaultRoute")["RouteKey"] == "$default"
 
 
 def test_custom_domain_of_a_gateway():
     text = GATEWAY.replace("      logging:\n", "      customDomains:\n        - domainName: api.example.com\n      logging:\n")
-    t = _compile(text)
+    t = template_of(text)
     assert props(t, "GatewayApiExampleComCertificate") == {
         "DomainName": "api.example.com", "ValidationMethod": "DNS",
         "DomainValidationOptions": [{"DomainName": "api.example.com", "HostedZoneId": {"Ref": "ApiExampleComHostedZoneId"}}],
@@ -481,7 +471,7 @@ def test_lambda_authorizer(monkeypatch):
     text = GATEWAY.replace(
         "          events:\n            - type: http-api-gateway\n              properties: {httpApiGatewayName: gateway,"
         " containerPort: 8080, path: /admin, method: '*'}\n", LAMBDA_AUTH) + CHECK_TOKEN_LAMBDA
-    t = _compile(text)
+    t = template_of(text)
     auth = props(t, "GatewayCheckTokenAuthorizer")
     assert auth["AuthorizerType"] == "REQUEST" and auth["AuthorizerPayloadFormatVersion"] == "2.0"
     assert auth["EnableSimpleResponses"] is True and auth["AuthorizerResultTtlInSeconds"] == 60
@@ -502,7 +492,7 @@ def test_cognito_authorizer_uses_the_user_pool_parameters(monkeypatch):
     monkeypatch.setitem(registry.PARAMS, "user-auth-pool", lambda ctx, name, param: pool_params.get(param))
     text = GATEWAY.replace("path: '/users/{id}', method: GET}", "path: '/users/{id}', method: GET, authorizer:"
                            " {type: cognito, properties: {userPoolName: users}}}") + "  users:\n    type: user-auth-pool\n"
-    t = _compile(text)
+    t = template_of(text)
     auth = props(t, "GatewayUsersAuthorizer")
     assert auth["AuthorizerType"] == "JWT" and auth["IdentitySource"] == ["$request.header.Authorization"]
     assert auth["JwtConfiguration"] == {
@@ -516,7 +506,7 @@ def test_cognito_authorizer_without_a_compiled_user_pool_is_reported(monkeypatch
     monkeypatch.setitem(registry.COMPILERS, "user-auth-pool", lambda ctx, name, model: None)
     text = GATEWAY.replace("path: '/users/{id}', method: GET}", "path: '/users/{id}', method: GET, authorizer:"
                            " {type: cognito, properties: {userPoolName: users}}}") + "  users:\n    type: user-auth-pool\n"
-    problems = _problems(text)
+    problems = problems_by_place(text)
     where = "resources.api.properties.containers[0].events[1].properties.authorizer.properties"
     assert "parameter 'id' of user-auth-pool 'users' is not compiled yet" in problems[where]
 
@@ -525,7 +515,7 @@ def test_features_not_compiled_yet_are_reported():
     text = GATEWAY.replace("      logging:\n", "      alarms:\n        - trigger: {type: http-api-gateway-error-rate,"
                            " properties: {thresholdPercent: 5}}\n      logging:\n")
     try:
-        problems = _problems(text)
+        problems = problems_by_place(text)
     except AssertionError:  # the alarm model may spell its trigger differently: then the config is not valid
         pytest.skip("alarm model differs")
     assert problems["resources.gateway.properties.alarms"] == "alarms of an http-api-gateway is not compiled yet"
@@ -535,7 +525,7 @@ def test_features_not_compiled_yet_are_reported():
 
 
 def test_alb_without_certificates_listens_on_plain_http_80():
-    t = _compile(ALB)
+    t = template_of(ALB)
     lb = props(t, "LbAlb")
     assert lb["Type"] == "application" and lb["Scheme"] == "internet-facing"
     assert lb["Subnets"] == [{"Ref": "VpcPublicSubnet1"}, {"Ref": "VpcPublicSubnet2"}]
@@ -551,7 +541,7 @@ def test_alb_without_certificates_listens_on_plain_http_80():
 
 
 def test_listener_rules_carry_every_condition_of_the_event():
-    t = _compile(ALB)
+    t = template_of(ALB)
     rule = props(t, "ApiLbListener80Rule10")
     assert rule["Priority"] == 10 and rule["ListenerArn"] == {"Ref": "LbAlbListener80"}
     assert rule["Conditions"] == [
@@ -571,7 +561,7 @@ def test_listener_rules_carry_every_condition_of_the_event():
 
 
 def test_one_ip_target_group_per_port_registered_on_the_service():
-    t = _compile(ALB)
+    t = template_of(ALB)
     tg = props(t, "ApiLbPort8080TargetGroup")
     assert (tg["TargetType"], tg["Protocol"], tg["Port"]) == ("ip", "HTTP", 8080)
     assert (tg["HealthCheckPath"], tg["HealthCheckIntervalSeconds"], tg["HealthCheckTimeoutSeconds"]) == ("/health", 10, 4)
@@ -589,7 +579,7 @@ def test_one_ip_target_group_per_port_registered_on_the_service():
 
 
 def test_alb_with_custom_domains_serves_https_and_redirects_http():
-    t = _compile(DOMAINS)
+    t = template_of(DOMAINS)
     https, http = props(t, "LbAlbListener443"), props(t, "LbAlbListener80")
     assert https["Protocol"] == "HTTPS" and https["SslPolicy"].startswith("ELBSecurityPolicy-TLS13")
     assert https["Certificates"] == [{"CertificateArn": {"Ref": "LbApiExampleComCertificate"}}]
@@ -609,7 +599,7 @@ def test_alb_with_custom_domains_serves_https_and_redirects_http():
 
 
 def test_internal_alb_with_custom_listeners():
-    t = _compile(CUSTOM_LISTENERS)
+    t = template_of(CUSTOM_LISTENERS)
     lb = props(t, "LbAlb")
     assert lb["Scheme"] == "internal" and lb["Subnets"] == [{"Ref": "VpcPrivateSubnet1"}, {"Ref": "VpcPrivateSubnet2"}]
     assert "DependsOn" not in t["Resources"]["LbAlb"]
@@ -625,7 +615,7 @@ def test_internal_alb_with_custom_listeners():
 
 
 def test_one_port_behind_every_entry_point_on_ec2_in_private_subnets():
-    t = _compile(MIXED)
+    t = template_of(MIXED)
     sources = {(r["FromPort"], r["SourceSecurityGroupId"]["Ref"])
                for r in (v["Properties"] for v in of_type(t, "AWS::EC2::SecurityGroupIngress").values())}
     assert sources == {
@@ -642,13 +632,13 @@ def test_one_port_behind_every_entry_point_on_ec2_in_private_subnets():
 
 
 def test_alb_health_checks_are_http():
-    problems = _problems(MIXED.replace("{healthcheckPath: /hc, healthCheckPort: 9090}", "{healthCheckProtocol: TCP}"))
+    problems = problems_by_place(MIXED.replace("{healthcheckPath: /hc, healthCheckPort: 9090}", "{healthCheckProtocol: TCP}"))
     assert "checks its targets over HTTP" in problems["resources.api.properties.containers[0].events[0].properties"]
 
 
 def test_too_many_condition_values_for_one_rule():
     text = ALB.replace("paths: ['/api/*']", "paths: ['/a', '/b', '/c']")
-    problems = _problems(text)
+    problems = problems_by_place(text)
     message = problems["resources.api.properties.containers[0].events[0].properties"]
     assert "at most 5 values" in message and "this one has 7" in message
 
@@ -664,7 +654,7 @@ def test_alb_parameters():
         - {name: LB_DNS, value: "$ResourceParam('lb', 'domain')"}
         - {name: LB_ARN, value: "$ResourceParam('lb', 'arn')"}
 """
-    env = container(_compile(text), "ReporterTaskDefinition", "reporter")["Environment"]
+    env = container(template_of(text), "ReporterTaskDefinition", "reporter")["Environment"]
     assert env == [{"Name": "LB_DNS", "Value": {"Fn::GetAtt": ["LbAlb", "DNSName"]}},
                    {"Name": "LB_ARN", "Value": {"Ref": "LbAlb"}}]
 
@@ -673,7 +663,7 @@ def test_alb_parameters():
 
 
 def test_nlb_listener_per_event_forwards_tcp_to_the_container():
-    t = _compile(NLB)
+    t = template_of(NLB)
     assert props(t, "NlbNlb")["Type"] == "network"
     pg = props(t, "NlbNlbListener5432")
     assert pg["Protocol"] == "TCP" and pg["DefaultActions"] == [
@@ -694,7 +684,7 @@ def test_nlb_listener_per_event_forwards_tcp_to_the_container():
 
 def test_tls_listener_without_certificate_is_an_error():
     text = NLB.replace("          customCertificateArns: ['arn:aws:acm:us-east-1:123456789012:certificate/abc']\n", "")
-    problems = _problems(text)
+    problems = problems_by_place(text)
     assert "TLS listener 443 has no certificate" in problems["resources.nlb.properties.listeners[1]"]
 
 
@@ -702,7 +692,7 @@ def test_tls_listener_without_certificate_is_an_error():
 
 
 def test_web_service_gets_its_own_http_api_with_a_default_route():
-    t = _compile(SERVICES)
+    t = template_of(SERVICES)
     assert props(t, "FrontHttpApiDefaultRoute")["RouteKey"] == "$default"
     assert props(t, "FrontHttpApi")["CorsConfiguration"]["AllowOrigins"] == ["*"]
     assert props(t, "FrontHttpApiIntegration")["ConnectionId"] == {"Ref": "FrontVpcLink"}
@@ -714,7 +704,7 @@ def test_web_service_gets_its_own_http_api_with_a_default_route():
 
 
 def test_web_service_behind_its_own_alb_with_a_custom_domain():
-    t = _compile(SERVICES)
+    t = template_of(SERVICES)
     assert props(t, "ShopAlb")["Scheme"] == "internet-facing"
     assert props(t, "ShopAlbListener443")["Certificates"] == [{"CertificateArn": {"Ref": "ShopShopExampleComCertificate"}}]
     rule = props(t, "ShopAlbListener443Rule1")
@@ -724,7 +714,7 @@ def test_web_service_behind_its_own_alb_with_a_custom_domain():
 
 
 def test_web_service_behind_its_own_nlb():
-    t = _compile(SERVICES)
+    t = template_of(SERVICES)
     listener = props(t, "TcpNlbListener9000")
     assert listener["Protocol"] == "TCP" and listener["Port"] == 9000
     assert props(t, "TcpNlbListener9000TargetGroup")["Port"] == 9001
@@ -733,19 +723,19 @@ def test_web_service_behind_its_own_nlb():
 
 
 def test_web_service_nlb_tls_port_needs_a_domain():
-    problems = _problems(SERVICES.replace("              protocol: TCP\n", ""))  # TLS is the default
+    problems = problems_by_place(SERVICES.replace("              protocol: TCP\n", ""))  # TLS is the default
     assert "TLS listener 9000 has no certificate" in problems["resources.tcp.properties.loadBalancing.properties.ports[0]"]
 
 
 def test_private_service_behind_an_internal_alb():
-    t = _compile(SERVICES)
+    t = template_of(SERVICES)
     lb = props(t, "InnerAlb")
     assert lb["Scheme"] == "internal" and lb["Subnets"][0] == {"Ref": "VpcPrivateSubnet1"}
     assert props(t, "InnerAlbListener80")["Protocol"] == "HTTP"
 
 
 def test_private_service_is_reached_through_service_connect():
-    t = _compile(SERVICES)
+    t = template_of(SERVICES)
     orders = container(t, "OrdersTaskDefinition", "orders")
     assert orders["PortMappings"] == [{"ContainerPort": 8080, "Protocol": "tcp", "Name": "orders-8080", "AppProtocol": "http"}]
     config = props(t, "OrdersService")["ServiceConnectConfiguration"]
@@ -762,7 +752,7 @@ def test_private_service_is_reached_through_service_connect():
 
 
 def test_service_connect_ports_aliases_and_clients():
-    t = _compile(CONNECT)
+    t = template_of(CONNECT)
     assert list(of_type(t, "AWS::ServiceDiscovery::HttpNamespace")) == ["ServiceConnectNamespace"]
     assert props(t, "ServiceConnectNamespace")["Name"] == "demo-dev"
     grpc = container(t, "BackendTaskDefinition", "grpc")
@@ -784,11 +774,11 @@ def test_service_connect_ports_aliases_and_clients():
 
 
 def test_service_connect_alias_must_be_a_host_name():
-    problems = _problems(CONNECT.replace("alias: orders", "alias: Orders_Service"))
+    problems = problems_by_place(CONNECT.replace("alias: orders", "alias: Orders_Service"))
     assert "alias 'Orders_Service' is not a host name" in problems["resources.backend.properties.containers[0].events[0].properties"]
 
 
 def test_no_namespace_when_nothing_uses_service_connect():
-    t = _compile(ALB)
+    t = template_of(ALB)
     assert not of_type(t, "AWS::ServiceDiscovery::HttpNamespace")
     assert "ServiceConnectConfiguration" not in props(t, "ApiService")

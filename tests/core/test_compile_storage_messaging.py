@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.compile import CompileError
-from tests.core.compile_support import compile_yaml, container, lint_errors, of_type, props
+from tests.core.compile_support import compile_yaml, container, container_env, lint_errors, of_type, problems_by_place, props, role_statements, template_of
 
 BUCKET = """
 resources:
@@ -189,22 +189,12 @@ resources:
 """
 
 
-def _compile(text, **kw):
-    return compile_yaml(text, **kw).template
-
-
-def _problems(text) -> dict:
-    with pytest.raises(CompileError) as err:
-        compile_yaml(text)
-    return {p.where: p.message for p in err.value.problems}
-
-
 @pytest.mark.parametrize(
     "config", [BUCKET, PLAIN_BUCKET, TABLES, EFS, QUEUES, TOPICS],
     ids=["bucket", "plain-bucket", "tables", "efs", "queues", "topics"],
 )
 def test_every_compiled_template_passes_cfn_lint(config):
-    assert lint_errors(_compile(config)) == []
+    assert lint_errors(template_of(config)) == []
 
 
 def _with_reader(config: str, *params: str) -> str:
@@ -225,15 +215,14 @@ def _with_reader(config: str, *params: str) -> str:
 
 
 def _env(template, workload="reader") -> dict:
-    td = f"{workload[0].upper()}{workload[1:]}TaskDefinition"
-    return {e["Name"]: e["Value"] for e in container(template, td, workload).get("Environment", [])}
+    return container_env(template, f"{workload[0].upper()}{workload[1:]}TaskDefinition", workload)
 
 
 # --- bucket --------------------------------------------------------------------------------------
 
 
 def test_a_plain_bucket_is_private_owner_enforced_and_keeps_data_on_replacement():
-    t = _compile(PLAIN_BUCKET)
+    t = template_of(PLAIN_BUCKET)
     res = t["Resources"]["FilesBucket"]
     assert res["Type"] == "AWS::S3::Bucket"
     assert (res["DeletionPolicy"], res["UpdateReplacePolicy"]) == ("Delete", "Retain")
@@ -251,7 +240,7 @@ def test_a_plain_bucket_is_private_owner_enforced_and_keeps_data_on_replacement(
 
 
 def test_bucket_versioning_encryption_cors_lifecycle_and_event_bus_notifications():
-    p = props(_compile(BUCKET), "UploadsBucket")
+    p = props(template_of(BUCKET), "UploadsBucket")
     assert p["VersioningConfiguration"] == {"Status": "Enabled"}
     assert p["BucketEncryption"] == {"ServerSideEncryptionConfiguration": [
         {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
@@ -273,7 +262,7 @@ def test_bucket_versioning_encryption_cors_lifecycle_and_event_bus_notifications
 
 
 def test_public_read_opens_object_reads_through_the_bucket_policy_only():
-    t = _compile(BUCKET)
+    t = template_of(BUCKET)
     block = props(t, "UploadsBucket")["PublicAccessBlockConfiguration"]
     assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False}
     policy = props(t, "UploadsBucketPolicy")
@@ -287,32 +276,32 @@ def test_public_read_opens_object_reads_through_the_bucket_policy_only():
 
 
 def test_public_read_write_also_lets_anyone_upload():
-    t = _compile(PLAIN_BUCKET + "    properties:\n      accessibility:\n        accessibilityMode: public-read-write\n")
+    t = template_of(PLAIN_BUCKET + "    properties:\n      accessibility:\n        accessibilityMode: public-read-write\n")
     [statement] = props(t, "FilesBucketPolicy")["PolicyDocument"]["Statement"]
     assert statement["Action"] == ["s3:GetObject", "s3:PutObject"] and statement["Principal"] == "*"
     assert lint_errors(t) == []
 
 
 def test_cors_without_rules_is_permissive_and_star_means_every_method_s3_knows():
-    t = _compile(PLAIN_BUCKET + "    properties:\n      cors:\n        enabled: true\n")
+    t = template_of(PLAIN_BUCKET + "    properties:\n      cors:\n        enabled: true\n")
     assert props(t, "FilesBucket")["CorsConfiguration"]["CorsRules"] == [
         {"AllowedOrigins": ["*"], "AllowedMethods": ["GET", "PUT", "HEAD", "POST", "DELETE"], "AllowedHeaders": ["*"]}
     ]
-    t = _compile(PLAIN_BUCKET + "    properties:\n      cors:\n        enabled: true\n        corsRules:\n"
+    t = template_of(PLAIN_BUCKET + "    properties:\n      cors:\n        enabled: true\n        corsRules:\n"
                                 "          - allowedMethods: ['*']\n")
     assert props(t, "FilesBucket")["CorsConfiguration"]["CorsRules"][0]["AllowedMethods"] == ["GET", "PUT", "HEAD", "POST", "DELETE"]
-    t = _compile(PLAIN_BUCKET + "    properties:\n      cors:\n        enabled: false\n")
+    t = template_of(PLAIN_BUCKET + "    properties:\n      cors:\n        enabled: false\n")
     assert "CorsConfiguration" not in props(t, "FilesBucket")
 
 
 def test_patch_in_bucket_cors_is_refused_because_s3_does_not_support_it():
-    problems = _problems(PLAIN_BUCKET + "    properties:\n      cors:\n        enabled: true\n        corsRules:\n"
+    problems = problems_by_place(PLAIN_BUCKET + "    properties:\n      cors:\n        enabled: true\n        corsRules:\n"
                                         "          - allowedMethods: [GET, PATCH]\n")
     assert "S3 does not accept PATCH" in problems["resources.files.properties.cors.corsRules[0].allowedMethods"]
 
 
 def test_versioning_written_false_is_suspended_explicitly():
-    t = _compile(PLAIN_BUCKET + "    properties:\n      versioning: false\n")
+    t = template_of(PLAIN_BUCKET + "    properties:\n      versioning: false\n")
     assert props(t, "FilesBucket")["VersioningConfiguration"] == {"Status": "Suspended"}
 
 
@@ -331,7 +320,7 @@ def test_bucket_features_of_other_modules_are_reported_not_silently_dropped(extr
 
 
 def test_bucket_parameters():
-    env = _env(_compile(_with_reader(PLAIN_BUCKET, "files:name", "files:arn")))
+    env = _env(template_of(_with_reader(PLAIN_BUCKET, "files:name", "files:arn")))
     assert env == {"V0": {"Ref": "FilesBucket"}, "V1": {"Fn::GetAtt": ["FilesBucket", "Arn"]}}
 
 
@@ -339,7 +328,7 @@ def test_bucket_parameters():
 
 
 def test_on_demand_table_keys_and_index_projections():
-    t = _compile(TABLES)
+    t = template_of(TABLES)
     p = props(t, "SessionsTable")
     assert p["BillingMode"] == "PAY_PER_REQUEST" and "ProvisionedThroughput" not in p
     assert p["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
@@ -358,7 +347,7 @@ def test_on_demand_table_keys_and_index_projections():
 
 
 def test_provisioned_table_with_stream_recovery_and_shared_attribute_definitions():
-    p = props(_compile(TABLES), "OrdersTable")
+    p = props(template_of(TABLES), "OrdersTable")
     assert p["BillingMode"] == "PROVISIONED"
     assert p["ProvisionedThroughput"] == {"ReadCapacityUnits": 5, "WriteCapacityUnits": 2}
     assert p["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "createdAt", "KeyType": "RANGE"}]
@@ -372,7 +361,7 @@ def test_provisioned_table_with_stream_recovery_and_shared_attribute_definitions
 
 
 def test_provisioned_throughput_scales_the_table_and_each_index():
-    t = _compile(TABLES)
+    t = template_of(TABLES)
     targets = {k: v["Properties"] for k, v in of_type(t, "AWS::ApplicationAutoScaling::ScalableTarget").items()}
     assert sorted(targets) == [
         "OrdersByCustomerReadScalableTarget", "OrdersByCustomerWriteScalableTarget",
@@ -392,7 +381,7 @@ def test_provisioned_throughput_scales_the_table_and_each_index():
 
 
 def test_provisioned_throughput_without_scaling_stays_fixed():
-    t = _compile("""
+    t = template_of("""
         resources:
           orders:
             type: dynamo-db-table
@@ -407,10 +396,10 @@ def test_provisioned_throughput_without_scaling_stays_fixed():
 
 
 def test_table_parameters_and_a_stream_arn_only_when_there_is_a_stream():
-    env = _env(_compile(_with_reader(TABLES, "orders:name", "orders:arn", "orders:streamArn")))
+    env = _env(template_of(_with_reader(TABLES, "orders:name", "orders:arn", "orders:streamArn")))
     assert env == {"V0": {"Ref": "OrdersTable"}, "V1": {"Fn::GetAtt": ["OrdersTable", "Arn"]},
                    "V2": {"Fn::GetAtt": ["OrdersTable", "StreamArn"]}}
-    problems = _problems(_with_reader(TABLES, "sessions:streamArn"))
+    problems = problems_by_place(_with_reader(TABLES, "sessions:streamArn"))
     assert "dynamo-db-table 'sessions' has no stream; set streamType" in problems["resources.reader.properties.environment[0].value"]
 
 
@@ -418,7 +407,7 @@ def test_table_parameters_and_a_stream_arn_only_when_there_is_a_stream():
 
 
 def test_file_system_is_encrypted_with_a_mount_target_per_zone_behind_its_own_security_group():
-    t = _compile(EFS)
+    t = template_of(EFS)
     fs = t["Resources"]["SharedFileSystem"]
     assert (fs["DeletionPolicy"], fs["UpdateReplacePolicy"]) == ("Delete", "Retain")
     assert fs["Properties"] == {
@@ -437,7 +426,7 @@ def test_file_system_is_encrypted_with_a_mount_target_per_zone_behind_its_own_se
 
 
 def test_file_system_defaults_to_elastic_throughput_without_backups():
-    t = _compile("resources:\n  files:\n    type: efs-filesystem\n")
+    t = template_of("resources:\n  files:\n    type: efs-filesystem\n")
     p = props(t, "FilesFileSystem")
     assert p["ThroughputMode"] == "elastic" and p["BackupPolicy"] == {"Status": "DISABLED"}
     assert "ProvisionedThroughputInMibps" not in p
@@ -445,7 +434,7 @@ def test_file_system_defaults_to_elastic_throughput_without_backups():
 
 
 def test_efs_volume_mounts_become_task_volumes_mount_points_iam_and_nfs_access():
-    t = _compile(EFS)
+    t = template_of(EFS)
     td = props(t, "AppTaskDefinition")
     config = {"FilesystemId": {"Ref": "SharedFileSystem"}, "TransitEncryption": "ENABLED", "AuthorizationConfig": {"IAM": "ENABLED"}}
     assert td["Volumes"] == [  # one volume per file system and folder, shared by the containers
@@ -459,7 +448,7 @@ def test_efs_volume_mounts_become_task_volumes_mount_points_iam_and_nfs_access()
     assert container(t, "AppTaskDefinition", "sidecar")["MountPoints"] == [
         {"ContainerPath": "/data", "SourceVolume": "efs-shared", "ReadOnly": False}
     ]
-    [statement] = props(t, "AppTaskRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    [statement] = role_statements(t, "AppTaskRole")
     assert statement == {
         "Effect": "Allow",
         "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess"],
@@ -475,7 +464,7 @@ def test_efs_volume_mounts_become_task_volumes_mount_points_iam_and_nfs_access()
 
 
 def test_one_container_service_mounts_efs_too():
-    t = _compile("""
+    t = template_of("""
         resources:
           files:
             type: efs-filesystem
@@ -503,12 +492,12 @@ def test_one_container_service_mounts_efs_too():
     ],
 )
 def test_efs_mounts_that_cannot_work_are_explained(change, where, message):
-    problems = _problems(EFS.replace(change, where, 1))
+    problems = problems_by_place(EFS.replace(change, where, 1))
     assert any(message in m for m in problems.values()), problems
 
 
 def test_efs_parameters():
-    env = _env(_compile(_with_reader(EFS, "shared:id", "shared:arn")))
+    env = _env(template_of(_with_reader(EFS, "shared:id", "shared:arn")))
     assert env == {"V0": {"Ref": "SharedFileSystem"}, "V1": {"Fn::GetAtt": ["SharedFileSystem", "Arn"]}}
 
 
@@ -516,7 +505,7 @@ def test_efs_parameters():
 
 
 def test_a_plain_queue_takes_the_documented_defaults_and_is_encrypted():
-    t = _compile("resources:\n  jobs:\n    type: sqs-queue\n")
+    t = template_of("resources:\n  jobs:\n    type: sqs-queue\n")
     assert props(t, "JobsQueue") == {
         "DelaySeconds": 0, "MaximumMessageSize": 262144, "MessageRetentionPeriod": 345600,
         "ReceiveMessageWaitTimeSeconds": 0, "VisibilityTimeout": 30, "SqsManagedSseEnabled": True,
@@ -527,7 +516,7 @@ def test_a_plain_queue_takes_the_documented_defaults_and_is_encrypted():
 
 
 def test_fifo_queue_with_high_throughput_timeouts_and_a_dead_letter_queue_of_the_stack():
-    p = props(_compile(QUEUES), "JobsQueue")
+    p = props(template_of(QUEUES), "JobsQueue")
     assert p == {
         "DelaySeconds": 5, "MaximumMessageSize": 65536, "MessageRetentionPeriod": 345600,
         "ReceiveMessageWaitTimeSeconds": 20, "VisibilityTimeout": 120, "SqsManagedSseEnabled": True,
@@ -539,13 +528,13 @@ def test_fifo_queue_with_high_throughput_timeouts_and_a_dead_letter_queue_of_the
 
 
 def test_dead_letter_queue_outside_the_stack_by_arn():
-    p = props(_compile(QUEUES), "AuditQueue")
+    p = props(template_of(QUEUES), "AuditQueue")
     assert p["RedrivePolicy"] == {"deadLetterTargetArn": "arn:aws:sqs:us-east-1:123456789012:elsewhere", "maxReceiveCount": 5}
     assert "FifoQueue" not in p
 
 
 def test_event_bus_subscription_becomes_a_rule_the_queue_policy_admits_only_from_that_rule():
-    t = _compile(QUEUES)
+    t = template_of(QUEUES)
     rule = props(t, "JobsEvent1Rule")
     assert rule["EventBusName"] == {"Fn::GetAtt": ["BusEventBus", "Arn"]}
     assert rule["EventPattern"] == {"source": ["my.app"], "detail-type": ["OrderPlaced"]}
@@ -570,7 +559,7 @@ def test_event_bus_subscription_becomes_a_rule_the_queue_policy_admits_only_from
 
 
 def test_default_bus_fixed_input_and_input_transformer():
-    t = _compile(QUEUES)
+    t = template_of(QUEUES)
     first, second = props(t, "AuditEvent1Rule"), props(t, "AuditEvent2Rule")
     assert "EventBusName" not in first  # the account's default bus
     assert first["EventPattern"] == {"source": ["aws.s3"], "detail": {"bucket": {"name": ["uploads"]}}}
@@ -595,7 +584,7 @@ def test_default_bus_fixed_input_and_input_transformer():
 )
 def test_queue_settings_that_cannot_work_are_explained(change, where, message):
     assert change in QUEUES
-    problems = _problems(QUEUES.replace(change, where))
+    problems = problems_by_place(QUEUES.replace(change, where))
     assert any(message in m for m in problems.values()), problems
 
 
@@ -613,7 +602,7 @@ def test_queue_alarms_are_reported_as_not_compiled_yet():
 
 
 def test_queue_parameters():
-    env = _env(_compile(_with_reader(QUEUES, "jobs:arn", "jobs:name", "jobs:url")))
+    env = _env(template_of(_with_reader(QUEUES, "jobs:arn", "jobs:name", "jobs:url")))
     assert env == {"V0": {"Fn::GetAtt": ["JobsQueue", "Arn"]}, "V1": {"Fn::GetAtt": ["JobsQueue", "QueueName"]},
                    "V2": {"Ref": "JobsQueue"}}
 
@@ -622,7 +611,7 @@ def test_queue_parameters():
 
 
 def test_topics_standard_is_named_by_cloudformation_fifo_gets_a_fifo_name():
-    t = _compile(TOPICS)
+    t = template_of(TOPICS)
     assert props(t, "NewsTopic") == {}
     assert props(t, "AlertsTopic") == {
         "FifoTopic": True, "TopicName": "demo-dev-alerts.fifo", "ContentBasedDeduplication": True, "DisplayName": "Alerts",
@@ -631,7 +620,7 @@ def test_topics_standard_is_named_by_cloudformation_fifo_gets_a_fifo_name():
 
 
 def test_topic_parameters():
-    env = _env(_compile(_with_reader(TOPICS, "news:arn", "news:name")))
+    env = _env(template_of(_with_reader(TOPICS, "news:arn", "news:name")))
     assert env == {"V0": {"Ref": "NewsTopic"}, "V1": {"Fn::GetAtt": ["NewsTopic", "TopicName"]}}
 
 
@@ -639,7 +628,7 @@ def test_topic_parameters():
 
 
 def test_event_bus_names_archive_and_partner_source():
-    t = _compile(TOPICS + QUEUES.split("resources:\n", 1)[1].split("  dlq:")[0] + "  bus:\n    type: event-bus\n"
+    t = template_of(TOPICS + QUEUES.split("resources:\n", 1)[1].split("  dlq:")[0] + "  bus:\n    type: event-bus\n"
                  "    properties:\n      archivation: {enabled: true, retentionDays: 30}\n")
     assert props(t, "BusEventBus") == {"Name": "demo-dev-bus"}
     assert props(t, "BusArchive") == {
@@ -654,7 +643,7 @@ def test_event_bus_names_archive_and_partner_source():
 
 
 def test_event_bus_parameters_and_archive_arn_only_with_an_archive():
-    env = _env(_compile(_with_reader(TOPICS, "plainBus:arn", "plainBus:archiveArn")))
+    env = _env(template_of(_with_reader(TOPICS, "plainBus:arn", "plainBus:archiveArn")))
     assert env == {"V0": {"Fn::GetAtt": ["PlainBusEventBus", "Arn"]}, "V1": {"Fn::GetAtt": ["PlainBusArchive", "Arn"]}}
-    problems = _problems(_with_reader(TOPICS, "partnerBus:archiveArn"))
+    problems = problems_by_place(_with_reader(TOPICS, "partnerBus:archiveArn"))
     assert "event-bus 'partnerBus' keeps no archive" in problems["resources.reader.properties.environment[0].value"]

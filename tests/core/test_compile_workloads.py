@@ -8,7 +8,7 @@ from core.analysis import analyze
 from core.compile import CompileError
 from core.compile.ec2_capacity import AMI_PARAMETERS
 from tests.conftest import SHARED, yaml
-from tests.core.compile_support import compile_yaml, container, lint_errors, of_type, props
+from tests.core.compile_support import compile_yaml, container, lint_errors, of_type, props, template_of
 
 WORKER = """
 serviceName: bots
@@ -135,20 +135,16 @@ resources:
 """
 
 
-def _compile(text, **kw):
-    return compile_yaml(text, **kw).template
-
-
 @pytest.mark.parametrize("config", [WORKER, MULTI, EC2_WARM, NAT], ids=["worker", "multi", "ec2-warm", "nat"])
 def test_every_compiled_template_passes_cfn_lint(config):
-    assert lint_errors(_compile(config)) == []
+    assert lint_errors(template_of(config)) == []
 
 
 # --- worker-service on Fargate ------------------------------------------------------------------
 
 
 def test_worker_service_expands_to_one_container_fargate_service():
-    t = _compile(WORKER, project="bots")
+    t = template_of(WORKER, project="bots")
     ids = set(t["Resources"])
     assert {
         "DiscordBotCluster", "DiscordBotTaskDefinition", "DiscordBotService", "DiscordBotTaskRole",
@@ -181,7 +177,7 @@ def test_worker_service_expands_to_one_container_fargate_service():
 
 
 def test_fargate_service_runs_in_public_subnets_with_a_public_ip_and_no_nat():
-    t = _compile(WORKER)
+    t = template_of(WORKER)
     svc = t["Resources"]["DiscordBotService"]
     assert svc["Properties"]["LaunchType"] == "FARGATE"
     net = svc["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]
@@ -198,7 +194,7 @@ def test_fargate_service_runs_in_public_subnets_with_a_public_ip_and_no_nat():
 
 
 def test_outputs_give_the_dashboard_service_cluster_and_log_group():
-    t = _compile(WORKER)
+    t = template_of(WORKER)
     assert t["Outputs"]["DiscordBotServiceName"]["Value"] == {"Fn::GetAtt": ["DiscordBotService", "Name"]}
     assert t["Outputs"]["DiscordBotClusterName"]["Value"] == {"Ref": "DiscordBotCluster"}
     assert t["Outputs"]["DiscordBotLogGroupName"]["Value"] == {"Ref": "DiscordBotLogGroup"}
@@ -222,7 +218,7 @@ def test_real_starter_config_compiles(shared):
 
 
 def test_multi_container_workload_internal_port_health_check_and_dependencies():
-    t = _compile(MULTI)
+    t = template_of(MULTI)
     web = container(t, "ApiTaskDefinition", "web")
     cache = container(t, "ApiTaskDefinition", "cache")
     assert web["Image"] == {"Ref": "ApiWebImage"} and web["Command"] == ["python", "server.py"]
@@ -245,7 +241,7 @@ def test_multi_container_workload_internal_port_health_check_and_dependencies():
 
 
 def test_remote_sessions_turn_on_ecs_exec_and_its_permissions():
-    t = _compile(MULTI)
+    t = template_of(MULTI)
     assert props(t, "ApiService")["EnableExecuteCommand"] is True
     [policy] = props(t, "ApiTaskRole")["Policies"]
     actions = [a for s in policy["PolicyDocument"]["Statement"] for a in s["Action"]]
@@ -253,7 +249,7 @@ def test_remote_sessions_turn_on_ecs_exec_and_its_permissions():
 
 
 def test_scaling_target_and_cpu_and_memory_policies():
-    t = _compile(MULTI)
+    t = template_of(MULTI)
     target = props(t, "ApiScalableTarget")
     assert (target["MinCapacity"], target["MaxCapacity"]) == (1, 3)
     assert target["ScalableDimension"] == "ecs:service:DesiredCount"
@@ -267,19 +263,19 @@ def test_scaling_target_and_cpu_and_memory_policies():
 
 
 def test_no_scaling_resources_when_the_instance_count_is_fixed():
-    t = _compile(WORKER)
+    t = template_of(WORKER)
     assert not of_type(t, "AWS::ApplicationAutoScaling::ScalableTarget")
     assert props(t, "DiscordBotService")["DesiredCount"] == 1
 
 
 def test_scaling_max_without_a_policy_tracks_the_default_80_percent():
-    t = _compile(WORKER.replace("      stopTimeout: 30\n", "      stopTimeout: 30\n      scaling:\n        maxInstances: 3\n"))
+    t = template_of(WORKER.replace("      stopTimeout: 30\n", "      stopTimeout: 30\n      scaling:\n        maxInstances: 3\n"))
     assert props(t, "DiscordBotScalableTarget")["MaxCapacity"] == 3
     assert props(t, "DiscordBotCpuScalingPolicy")["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 80
 
 
 def test_side_containers_of_a_one_container_service():
-    t = _compile("""
+    t = template_of("""
         resources:
           jobs:
             type: worker-service
@@ -306,7 +302,7 @@ def test_side_containers_of_a_one_container_service():
 
 
 def test_ec2_workload_with_warm_pool():
-    t = _compile(EC2_WARM)
+    t = template_of(EC2_WARM)
     td = props(t, "RendererTaskDefinition")
     assert td["RequiresCompatibilities"] == ["EC2"] and td["NetworkMode"] == "awsvpc"
     assert td["Memory"] == str(int(4096 * 0.9)) and "Cpu" not in td  # sized from c5.large; CPU shared
@@ -339,7 +335,7 @@ def test_ec2_workload_with_warm_pool():
 
 
 def test_ec2_instances_are_refreshed_weekly():
-    t = _compile(EC2_WARM)
+    t = template_of(EC2_WARM)
     schedule = props(t, "RendererInstanceRefreshSchedule")
     assert schedule["ScheduleExpression"] == "cron(0 3 ? * SUN *)" and schedule["ScheduleExpressionTimezone"] == "UTC"
     assert schedule["Target"]["Arn"] == {"Fn::Sub": "arn:${AWS::Partition}:scheduler:::aws-sdk:autoscaling:startInstanceRefresh"}
@@ -354,7 +350,7 @@ def test_ec2_without_nat_warns_that_tasks_have_no_internet():
 
 
 def test_arm_instances_use_the_arm64_ami_and_several_types_a_mixed_policy():
-    t = _compile(EC2_WARM.replace("[c5.large]", "[c7g.xlarge, m7g.large]").replace("enableWarmPool: true", "cpu: 1"))
+    t = template_of(EC2_WARM.replace("[c5.large]", "[c7g.xlarge, m7g.large]").replace("enableWarmPool: true", "cpu: 1"))
     lt = props(t, "RendererLaunchTemplate")["LaunchTemplateData"]
     assert lt["ImageId"] == {"Ref": "EcsAmiArm64"}
     assert t["Parameters"]["EcsAmiArm64"]["Default"] == AMI_PARAMETERS["arm64"][1]
@@ -399,7 +395,7 @@ def test_resources_the_validator_rejects_never_reach_the_compiler(resources, cod
 
 
 def test_unknown_instance_type_is_fine_when_memory_is_given():
-    t = _compile(EC2_WARM.replace("[c5.large]\n        enableWarmPool: true", "[x2iedn.xlarge]\n        memory: 100000"))
+    t = template_of(EC2_WARM.replace("[c5.large]\n        enableWarmPool: true", "[x2iedn.xlarge]\n        memory: 100000"))
     assert props(t, "RendererTaskDefinition")["Memory"] == "100000"
 
 
@@ -407,7 +403,7 @@ def test_unknown_instance_type_is_fine_when_memory_is_given():
 
 
 def test_nat_only_for_the_workload_that_asks_and_with_the_configured_gateway_count():
-    t = _compile(NAT)
+    t = template_of(NAT)
     assert list(of_type(t, "AWS::EC2::NatGateway")) == ["VpcNatGateway1"]  # nat.availabilityZones: 1
     routes = {k: v["Properties"] for k, v in of_type(t, "AWS::EC2::Route").items()}
     assert routes["VpcPrivateDefaultRoute1"]["NatGatewayId"] == {"Ref": "VpcNatGateway1"}
@@ -422,7 +418,7 @@ def test_nat_only_for_the_workload_that_asks_and_with_the_configured_gateway_cou
 
 
 def test_nat_defaults_to_one_gateway_per_zone():
-    t = _compile(NAT.replace("stackConfig:\n  vpc:\n    nat:\n      availabilityZones: 1\n", ""))
+    t = template_of(NAT.replace("stackConfig:\n  vpc:\n    nat:\n      availabilityZones: 1\n", ""))
     assert sorted(of_type(t, "AWS::EC2::NatGateway")) == ["VpcNatGateway1", "VpcNatGateway2"]
     assert len(of_type(t, "AWS::EC2::EIP")) == 2
 
@@ -431,18 +427,18 @@ def test_nat_defaults_to_one_gateway_per_zone():
 
 
 def test_logical_ids_do_not_move_when_another_resource_is_added():
-    before = _compile(WORKER)
-    after = _compile(WORKER + NAT.split("resources:\n", 1)[1])
+    before = template_of(WORKER)
+    after = template_of(WORKER + NAT.split("resources:\n", 1)[1])
     for lid, res in before["Resources"].items():
         assert after["Resources"][lid]["Type"] == res["Type"]
     assert props(after, "DiscordBotTaskDefinition") == props(before, "DiscordBotTaskDefinition")
 
 
 def test_container_names_with_dashes_become_pascal_case_ids():
-    t = _compile(MULTI.replace("name: cache", "name: redis-cache").replace("containerName: cache", "containerName: redis-cache"))
+    t = template_of(MULTI.replace("name: cache", "name: redis-cache").replace("containerName: cache", "containerName: redis-cache"))
     assert "ApiRedisCacheLogGroup" not in t["Resources"]  # logging disabled on it
     assert container(t, "ApiTaskDefinition", "redis-cache")["PortMappings"][0]["ContainerPort"] == 6379
-    t = _compile(MULTI.replace("name: web", "name: web-app"))
+    t = template_of(MULTI.replace("name: web", "name: web-app"))
     assert "ApiWebAppLogGroup" in t["Resources"] and "ApiWebAppImage" in t["Parameters"]
 
 

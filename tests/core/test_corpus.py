@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -10,12 +9,10 @@ import pytest
 from core.analysis import analyze
 from core.model.registry import RESOURCE_MODELS
 from tests.conftest import EXAMPLES, SHARED
+from tests.core.corpus_support import faulty_lines, valid_corpus_files
 
-_VALID = sorted((SHARED / "corpus" / "starters").glob("*.yml")) + sorted(
-    p for p in (SHARED / "corpus" / "test-stacks").glob("*.yml") if "invalid" not in p.name
-)
+_VALID = valid_corpus_files()
 _BROKEN = sorted((SHARED / "corpus" / "config-errors").glob("*.yml"))
-_COMMENTED = re.compile(r"^\s*[^#\s].*\s#\s*\S")
 
 
 def _ids(paths):
@@ -35,11 +32,6 @@ def test_valid_corpus_has_no_errors(shared, path: Path):
     assert a.errors == [], [f"{path.name}:{d.span.line + 1}: [{d.code}] {d.message}" for d in a.errors]
 
 
-def _faulty_lines(text: str) -> list[int]:
-    """0-based lines whose trailing comment says what is wrong."""
-    return [i for i, line in enumerate(text.splitlines()) if _COMMENTED.match(line) and "'#" not in line]
-
-
 def _resource_type_at(analysis, line: int):
     path, _ = analysis.locator.path_at(line, len(analysis.text.splitlines()[line]) - 1)
     if len(path) >= 2 and path[0] == "resources":
@@ -54,7 +46,7 @@ def test_broken_corpus_errors_land_on_the_commented_lines(shared):
         text = path.read_text()
         a = analyze(text, strict=True)
         error_lines = {d.span.line for d in a.errors}
-        for line in _faulty_lines(text):
+        for line in faulty_lines(text):
             rtype = _resource_type_at(a, line)
             if isinstance(rtype, str) and rtype != "top-level" and rtype not in RESOURCE_MODELS and _is_official(rtype):
                 continue  # a type we do not model yet is exempt

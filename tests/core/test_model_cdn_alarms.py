@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import textwrap
 
-from pydantic import ValidationError
 
 from core.analysis import analyze
 from core.model.alarms import (
@@ -17,6 +16,7 @@ from core.model.alarms import (
 )
 from core.model.cdn import AlbCdnConfig, BucketCdnConfig, CdnConfig
 from tests.conftest import yaml
+from tests.core.model_support import analysis_errors, validation_errors
 
 SERVICE = """\
 resources:
@@ -124,15 +124,11 @@ variables:
 """
 
 
-def _errors(text: str):
-    return analyze(text, strict=True).errors
-
-
 def _at(text: str, line_text: str):
     """Errors reported on the first line holding ``line_text``."""
     lines = text.splitlines()
     index = next(i for i, line in enumerate(lines) if line_text in line)
-    return [d for d in _errors(text) if d.span.line == index]
+    return [d for d in analysis_errors(text) if d.span.line == index]
 
 
 def _service_with(extra: str) -> str:
@@ -141,12 +137,8 @@ def _service_with(extra: str) -> str:
 
 
 def _model_errors(model, body) -> list[tuple[tuple, str]]:
-    try:
-        model.model_validate(body)
-    except ValidationError as exc:
-        return [(tuple(step for step in e["loc"] if not (isinstance(step, str) and "-" in step)), e["type"])
-                for e in exc.errors()]
-    return []
+    return [(tuple(step for step in e["loc"] if not (isinstance(step, str) and "-" in step)), e["type"])
+            for e in validation_errors(model, body)]
 
 
 # --- valid configs ------------------------------------------------------------------------------
@@ -220,7 +212,7 @@ def test_alb_service_takes_load_balancer_alarms_and_cdn():
                       thresholdPercent: 50
         """
     )
-    assert _errors(text) == []
+    assert analysis_errors(text) == []
 
 
 # --- mistakes, reported where they are ---------------------------------------------------------------
@@ -275,10 +267,10 @@ def test_network_load_balancer_takes_neither_cdn_nor_alarms():
                       thresholdMilliseconds: 500
         """
     )
-    paths = {d.path[-1]: d.message for d in _errors(text)}
+    paths = {d.path[-1]: d.message for d in analysis_errors(text)}
     assert set(paths) == {"cdn", "alarms"}
     assert "network load balancer" in paths["cdn"]
-    assert _errors(text.replace("enabled: true", "enabled: false").split("      alarms:")[0]) == []
+    assert analysis_errors(text.replace("enabled: true", "enabled: false").split("      alarms:")[0]) == []
 
 
 def test_trigger_threshold_and_properties_are_checked():
@@ -286,7 +278,7 @@ def test_trigger_threshold_and_properties_are_checked():
     [d] = _at(text, "thresholdPercent: 150")
     assert "at most 100" in d.message
     text = FULL.replace("thresholdPercent: 5", "threshold: 5")
-    kinds = {d.code for d in _errors(text)}
+    kinds = {d.code for d in analysis_errors(text)}
     assert kinds == {"unknown-property", "missing-property"}
     assert _model_errors(SqsQueueAlarm, {"trigger": {"type": "sqs-queue-not-empty", "properties": {}}}) == [
         (("trigger", "properties"), "extra_forbidden")
@@ -302,7 +294,7 @@ def test_evaluation_period_and_breached_periods():
     text = FULL.replace("breachedPeriods: 3", "breachedPeriods: 6")
     [d] = _at(text, "breachedPeriods: 6")
     assert d.path[-1] == "breachedPeriods" and "evaluationPeriods" in d.message
-    assert _errors(FULL.replace("period: 300", "period: $Var('latencyMs')")) == []  # directives are not judged
+    assert analysis_errors(FULL.replace("period: 300", "period: $Var('latencyMs')")) == []  # directives are not judged
 
 
 def test_notification_targets_are_a_union_on_type():
@@ -310,7 +302,7 @@ def test_notification_targets_are_a_union_on_type():
     [d] = _at(text, "type: pagerduty")
     assert d.code == "invalid-type-name" and "ms-teams" in d.data["allowed"]
     text = FULL.replace("                recipient: oncall@example.com\n", "")
-    [d] = [d for d in _errors(text) if d.code == "missing-property"]
+    [d] = [d for d in analysis_errors(text) if d.code == "missing-property"]
     assert d.data["missing"] == "recipient"
 
 

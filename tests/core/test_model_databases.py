@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import copy
-import re
 
 import pytest
-from pydantic import ValidationError
 
-from core.analysis import analyze
 from core.model.databases import RESOURCES, RedisCluster, RelationalDatabase
 from core.source import compose, to_data
-from tests.conftest import SHARED, yaml
+from tests.core.corpus_support import assert_marked_lines_fail, corpus_resources
+from tests.core.model_support import load, validation_errors
 
 DB_TYPES = tuple(RESOURCES)
 
 
-def _load(text: str) -> dict:
-    return to_data(compose(yaml(text)).root).data
-
-
 def _errors(model, body) -> list[tuple[tuple, str, str]]:
     """(location, error type, message) of every problem; [] when the body is valid."""
-    try:
-        model.model_validate(body)
-    except ValidationError as exc:
-        return [(tuple(e["loc"]), e["type"], e["msg"]) for e in exc.errors()]
-    return []
+    return [(tuple(e["loc"]), e["type"], e["msg"]) for e in validation_errors(model, body)]
 
 
 def _locs(model, body) -> set[tuple]:
@@ -69,47 +59,26 @@ def _redis(**props) -> dict:
 # --- the real-world corpus -------------------------------------------------------------------------
 
 
-def _corpus_resources():
-    files = sorted((SHARED / "corpus" / "starters").glob("*.yml")) + sorted(
-        p for p in (SHARED / "corpus" / "test-stacks").glob("*.yml") if "invalid" not in p.name
-    )
-    found = []
-    for path in files:
-        data = to_data(compose(path.read_text()).root).data
-        for name, body in ((data or {}).get("resources") or {}).items():
-            if isinstance(body, dict) and body.get("type") in DB_TYPES:
-                found.append(pytest.param(body, id=f"{path.stem}:{name}"))
-    return found
-
-
-@pytest.mark.parametrize("body", _corpus_resources() or [pytest.param(None, id="no-corpus")])
+@pytest.mark.parametrize("body", corpus_resources(DB_TYPES) or [pytest.param(None, id="no-corpus")])
 def test_corpus_databases_validate(shared, body):
     assert _errors(RESOURCES[body["type"]], body) == []
 
 
 def test_corpus_has_both_types(shared):
-    kinds = {p.values[0]["type"] for p in _corpus_resources()}
+    kinds = {p.values[0]["type"] for p in corpus_resources(DB_TYPES)}
     assert kinds == set(DB_TYPES)
-
-
-def _faulty_lines(text: str) -> list[int]:
-    return [i for i, line in enumerate(text.splitlines()) if re.match(r"^\s*[^#\s].*\s#\s*\S", line)]
 
 
 @pytest.mark.parametrize("name", ["09-invalid-database-engine.yml", "15-invalid-redis-config.yml"])
 def test_broken_corpus_files_fail_on_every_marked_line(shared, name):
-    text = (shared / "corpus" / "config-errors" / name).read_text()
-    analysis = analyze(text, strict=True)
-    error_lines = {d.span.line for d in analysis.errors}
-    missed = [text.splitlines()[i].strip() for i in _faulty_lines(text) if i not in error_lines]
-    assert _faulty_lines(text) and missed == []
+    assert_marked_lines_fail((shared / "corpus" / "config-errors" / name).read_text())
 
 
 # --- relational-database: engines ------------------------------------------------------------------
 
 
 def test_full_rds_engine_validates_with_defaults():
-    body = _load(
+    body = load(
         """
         type: relational-database
         properties:
@@ -362,7 +331,7 @@ def test_alarms_are_accepted_as_a_list():
 
 
 def test_full_redis_cluster_validates_with_defaults():
-    body = _load(
+    body = load(
         """
         type: redis-cluster
         properties:

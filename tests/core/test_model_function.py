@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
@@ -12,6 +11,8 @@ from core.model.function import RESOURCES, Function
 from core.model.paths import coverage
 from core.source import compose, to_data
 from tests.conftest import SHARED, yaml
+from tests.core.corpus_support import assert_marked_lines_fail, corpus_resources, faulty_lines
+from tests.core.model_support import analysis_errors
 
 FN = ("resources", "fn", "properties")
 
@@ -70,13 +71,9 @@ def _fn(extra: str = "") -> str:
     return _config(yaml(_PACKAGING) + yaml(extra))
 
 
-def _errors(text: str):
-    return analyze(text, strict=True).errors
-
-
 def _at(text: str, path: tuple) -> list:
     """Errors reported exactly at ``path``."""
-    return [d for d in _errors(text) if tuple(d.path) == path]
+    return [d for d in analysis_errors(text) if tuple(d.path) == path]
 
 
 # --- a realistic function is clean ------------------------------------------------------------------
@@ -251,7 +248,7 @@ def test_custom_artifact_with_a_compiled_runtime_is_clean():
             properties: {httpApiGatewayName: api, path: '/{proxy+}', method: '*'}
         """
     )
-    assert _errors(text) == []
+    assert analysis_errors(text) == []
 
 
 # --- wrong values, unknown keys, wrong event types ----------------------------------------------------
@@ -279,13 +276,13 @@ def test_a_wrong_event_type_is_reported_on_its_type():
             properties: {scheduleRate: rate(5 minutes)}
         """
     )
-    errs = _errors(text)
+    errs = analysis_errors(text)
     assert [(e.code, tuple(e.path)) for e in errs] == [("invalid-type-name", FN + ("events", 1, "type"))]
     assert "Did you mean 'schedule'" in errs[0].message
 
 
 def test_an_unknown_key_inside_an_event_is_reported_there():
-    errs = _errors(_fn("events: [{type: sqs, properties: {sqsQueueNam: jobs}}]"))
+    errs = analysis_errors(_fn("events: [{type: sqs, properties: {sqsQueueNam: jobs}}]"))
     assert [(e.code, tuple(e.path)) for e in errs] == [
         ("unknown-property", FN + ("events", 0, "properties", "sqsQueueNam"))
     ]
@@ -293,12 +290,12 @@ def test_an_unknown_key_inside_an_event_is_reported_there():
 
 def test_an_unknown_packaging_type_is_reported():
     text = _config("packaging:\n  type: stacktape-image-buildpack\n  properties: {entryfilePath: a.ts}\n")
-    errs = _errors(text)
+    errs = analysis_errors(text)
     assert [(e.code, tuple(e.path)) for e in errs] == [("invalid-type-name", FN + ("packaging", "type"))]
 
 
 def test_packaging_is_required():
-    errs = _errors(_config("memory: 512\n"))
+    errs = analysis_errors(_config("memory: 512\n"))
     assert [(e.code, e.path[-1]) for e in errs] == [("missing-property", "packaging")]
 
 
@@ -327,12 +324,12 @@ def test_packaging_is_required():
     ],
 )  # fmt: skip
 def test_out_of_range_and_wrong_values_are_reported_at_their_key(setting, key):
-    errs = _errors(_fn(setting))
+    errs = analysis_errors(_fn(setting))
     assert [tuple(e.path) for e in errs] == [FN + key], [e.message for e in errs]
 
 
 def test_range_messages_name_the_limit():
-    (err,) = _errors(_fn("memory: 64"))
+    (err,) = analysis_errors(_fn("memory: 64"))
     assert "128" in err.message and "64" in err.message
 
 
@@ -356,17 +353,17 @@ def test_range_messages_name_the_limit():
     ],
 )  # fmt: skip
 def test_an_event_naming_a_missing_resource_gives_a_reference_error(event, key):
-    errs = _errors(_fn(f"events: [{event}]"))
+    errs = analysis_errors(_fn(f"events: [{event}]"))
     assert [(e.code, tuple(e.path)) for e in errs] == [("unknown-reference", FN + ("events", 0, "properties") + key)]
 
 
 def test_a_missing_queue_gets_a_did_you_mean():
-    (err,) = _errors(_fn("events: [{type: sqs, properties: {sqsQueueName: jobz}}]"))
+    (err,) = analysis_errors(_fn("events: [{type: sqs, properties: {sqsQueueName: jobz}}]"))
     assert "sqs-queue" in err.message and "Did you mean 'jobs'" in err.message
 
 
 def test_an_event_naming_a_resource_of_the_wrong_type_is_reported():
-    errs = _errors(_fn("events: [{type: sqs, properties: {sqsQueueName: alerts}}]"))
+    errs = analysis_errors(_fn("events: [{type: sqs, properties: {sqsQueueName: alerts}}]"))
     assert [(e.code, tuple(e.path)) for e in errs] == [
         ("wrong-reference-type", FN + ("events", 0, "properties", "sqsQueueName"))
     ]
@@ -382,12 +379,12 @@ def test_an_event_naming_a_resource_of_the_wrong_type_is_reported():
     ],
 )  # fmt: skip
 def test_references_outside_events_are_checked_too(setting, path):
-    errs = _errors(_fn(setting))
+    errs = analysis_errors(_fn(setting))
     assert [(e.code, tuple(e.path)) for e in errs] == [("unknown-reference", FN + path)]
 
 
 def test_a_deployment_hook_must_be_a_function():
-    errs = _errors(_fn("deployment: {strategy: AllAtOnce, beforeAllowTrafficFunction: jobs}"))
+    errs = analysis_errors(_fn("deployment: {strategy: AllAtOnce, beforeAllowTrafficFunction: jobs}"))
     assert [e.code for e in errs] == ["wrong-reference-type"]
 
 
@@ -418,7 +415,7 @@ def test_a_deployment_hook_must_be_a_function():
     ],
 )  # fmt: skip
 def test_conflicting_or_incomplete_settings_are_reported_at_the_key_at_fault(setting, key, words):
-    errs = _errors(_fn(setting))
+    errs = analysis_errors(_fn(setting))
     assert [(e.code, tuple(e.path)) for e in errs] == [("invalid-value", FN + key)], [e.message for e in errs]
     assert words in errs[0].message
 
@@ -434,7 +431,7 @@ def test_conflicting_or_incomplete_settings_are_reported_at_the_key_at_fault(set
     ],
 )
 def test_an_event_without_its_source_is_reported(event):
-    (err,) = _errors(_fn(f"events: [{event}]"))
+    (err,) = analysis_errors(_fn(f"events: [{event}]"))
     assert err.code == "invalid-value" and err.message.startswith("Set one of")
     assert tuple(err.path[: len(FN) + 3]) == FN + ("events", 0, "properties")
 
@@ -454,7 +451,7 @@ def test_an_event_without_its_source_is_reported(event):
     ],
 )
 def test_bad_schedule_expressions_are_explained(rate, words):
-    errs = _errors(_fn(f"events: [{{type: schedule, properties: {{scheduleRate: '{rate}'}}}}]"))
+    errs = analysis_errors(_fn(f"events: [{{type: schedule, properties: {{scheduleRate: '{rate}'}}}}]"))
     assert [tuple(e.path) for e in errs] == [FN + ("events", 0, "properties", "scheduleRate")]
     assert words in errs[0].message
 
@@ -462,29 +459,29 @@ def test_bad_schedule_expressions_are_explained(rate, words):
 @pytest.mark.parametrize("rate", ["rate(1 minute)", "rate(10 days)", "cron(15 2 1 * ? *)", "$Var('schedule')"])
 def test_good_schedule_expressions_pass(rate):
     text = "variables:\n  schedule: rate(2 hours)\n" + _fn(f"events: [{{type: schedule, properties: {{scheduleRate: \"{rate}\"}}}}]")
-    assert _errors(text) == []
+    assert analysis_errors(text) == []
 
 
 def test_a_resource_name_where_an_arn_belongs_gets_the_directive_to_write():
     text = _fn("events: [{type: s3, properties: {bucketArn: uploads, s3EventType: 's3:ObjectCreated:*'}}]")
-    (err,) = _errors(text)
+    (err,) = analysis_errors(text)
     assert tuple(err.path) == FN + ("events", 0, "properties", "bucketArn")
     assert "$ResourceParam('uploads', 'arn')" in err.message
 
 
 def test_destinations_take_arns():
-    (err,) = _errors(_fn("destinations: {onFailure: jobs}"))
+    (err,) = analysis_errors(_fn("destinations: {onFailure: jobs}"))
     assert tuple(err.path) == FN + ("destinations", "onFailure") and "not an ARN" in err.message
 
 
 def test_dynamo_stream_arn_hint_uses_the_stream_param():
-    (err,) = _errors(_fn("events: [{type: dynamo-db-stream, properties: {streamArn: orders}}]"))
+    (err,) = analysis_errors(_fn("events: [{type: dynamo-db-stream, properties: {streamArn: orders}}]"))
     assert "$ResourceParam('orders', 'streamArn')" in err.message
 
 
 def test_mount_paths_must_be_under_mnt():
     text = _fn("joinDefaultVpc: true\nvolumeMounts: [{type: efs, properties: {efsFilesystemName: shared, mountPath: /data}}]")
-    (err,) = _errors(text)
+    (err,) = analysis_errors(text)
     assert tuple(err.path) == FN + ("volumeMounts", 0, "properties", "mountPath") and "/mnt/" in err.message
 
 
@@ -504,38 +501,22 @@ def test_directives_are_accepted_where_values_are_checked():
         """
     )
     variables = "variables:\n  memory: 512\n  timeout: 20\n  runtime: nodejs22.x\n  queueArn: arn:aws:sqs:x\n  batch: 5\n"
-    assert _errors(variables + text) == []
+    assert analysis_errors(variables + text) == []
 
 
 # --- the real-world corpus and the reference -------------------------------------------------------------
 
 
-def _corpus_functions():
-    if not (SHARED / "corpus").is_dir():
-        return []
-    files = sorted((SHARED / "corpus" / "starters").glob("*.yml")) + sorted(
-        p for p in (SHARED / "corpus" / "test-stacks").glob("*.yml") if "invalid" not in p.name
-    )
-    found = []
-    for path in files:
-        data = to_data(compose(path.read_text()).root).data
-        for name, body in ((data or {}).get("resources") or {}).items():
-            if isinstance(body, dict) and body.get("type") == "function":
-                found.append(pytest.param(body, id=f"{path.stem}:{name}"))
-    return found
-
-
-@pytest.mark.parametrize("body", _corpus_functions() or [pytest.param(None, id="no-corpus")])
+@pytest.mark.parametrize("body", corpus_resources(("function",)) or [pytest.param(None, id="no-corpus")])
 def test_corpus_functions_validate(shared, body):
     Function.model_validate(body)
 
 
 def _faulty_function_lines(text: str, analysis) -> list[int]:
     out = []
-    for i, line in enumerate(text.splitlines()):
-        if not re.match(r"^\s*[^#\s].*\s#\s*\S", line):
-            continue
-        path, _ = analysis.locator.path_at(i, len(line) - 1)
+    lines = text.splitlines()
+    for i in faulty_lines(text):
+        path, _ = analysis.locator.path_at(i, len(lines[i]) - 1)
         if len(path) >= 2 and path[0] == "resources":
             body = analysis.data["resources"].get(path[1])
             if isinstance(body, dict) and body.get("type") == "function":
@@ -551,9 +532,7 @@ def _faulty_function_lines(text: str, analysis) -> list[int]:
 def test_broken_corpus_functions_fail_on_every_marked_line(shared, name):
     text = (shared / "corpus" / "config-errors" / name).read_text()
     analysis = analyze(text, strict=True)
-    lines = _faulty_function_lines(text, analysis)
-    error_lines = {d.span.line for d in analysis.errors}
-    assert lines and [text.splitlines()[i].strip() for i in lines if i not in error_lines] == []
+    assert_marked_lines_fail(text, _faulty_function_lines(text, analysis), analysis)
 
 
 def test_model_covers_at_least_nine_tenths_of_the_official_paths(shared):
@@ -579,5 +558,5 @@ def test_event_pattern_keys_are_the_hyphenated_event_fields():
                 detail_type: [Order Placed]
         """
     )
-    (err,) = _errors(text)
+    (err,) = analysis_errors(text)
     assert err.code == "unknown-property" and "Did you mean 'detail-type'" in err.message

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import copy
-import re
 
 import pytest
-from pydantic import ValidationError
 
 from core.analysis import analyze
 from core.model.base import ref_types
@@ -19,24 +17,17 @@ from core.model.ingress import (
     NetworkLoadBalancer,
 )
 from core.model.registry import model_for
-from core.source import compose, to_data
 from core.source.directives import Directive
-from tests.conftest import SHARED, yaml
+from tests.conftest import yaml
+from tests.core.corpus_support import assert_marked_lines_fail, corpus_resources
+from tests.core.model_support import load, validation_errors
 
 INGRESS_TYPES = tuple(RESOURCES)
 
 
-def _load(text: str) -> dict:
-    return to_data(compose(yaml(text)).root).data
-
-
 def _errors(model, body) -> list[tuple[tuple, str]]:
     """(location, error type) of every problem; [] when the body is valid."""
-    try:
-        model.model_validate(body)
-    except ValidationError as exc:
-        return [(tuple(e["loc"]), e["type"]) for e in exc.errors()]
-    return []
+    return [(tuple(e["loc"]), e["type"]) for e in validation_errors(model, body)]
 
 
 def _nlb(**props) -> dict:
@@ -65,34 +56,13 @@ def test_the_three_types_are_registered():
 # --- the real-world corpus -------------------------------------------------------------------------
 
 
-def _corpus_resources():
-    files = sorted((SHARED / "corpus" / "starters").glob("*.yml")) + sorted(
-        p for p in (SHARED / "corpus" / "test-stacks").glob("*.yml") if "invalid" not in p.name
-    )
-    found = []
-    for path in files:
-        data = to_data(compose(path.read_text()).root).data
-        for name, body in ((data or {}).get("resources") or {}).items():
-            if isinstance(body, dict) and body.get("type") in INGRESS_TYPES:
-                found.append(pytest.param(body, id=f"{path.stem}:{name}"))
-    return found
-
-
-@pytest.mark.parametrize("body", _corpus_resources() or [pytest.param(None, id="no-corpus")])
+@pytest.mark.parametrize("body", corpus_resources(INGRESS_TYPES) or [pytest.param(None, id="no-corpus")])
 def test_corpus_ingress_resources_validate(shared, body):
     assert _errors(RESOURCES[body["type"]], body) == []
 
 
-def _faulty_lines(text: str) -> list[int]:
-    return [i for i, line in enumerate(text.splitlines()) if re.match(r"^\s*[^#\s].*\s#\s*\S", line)]
-
-
 def test_broken_custom_domain_file_fails_on_every_marked_line(shared):
-    text = (shared / "corpus" / "config-errors" / "11-invalid-custom-domain.yml").read_text()
-    analysis = analyze(text, strict=True)
-    error_lines = {d.span.line for d in analysis.errors}
-    missed = [text.splitlines()[i].strip() for i in _faulty_lines(text) if i not in error_lines]
-    assert _faulty_lines(text) and missed == []
+    assert_marked_lines_fail((shared / "corpus" / "config-errors" / "11-invalid-custom-domain.yml").read_text())
 
 
 # --- http-api-gateway ------------------------------------------------------------------------------
@@ -104,7 +74,7 @@ def test_bare_http_api_gateway_is_valid():
 
 
 def test_full_http_api_gateway_validates_with_defaults():
-    body = _load(
+    body = load(
         """
         type: http-api-gateway
         properties:
@@ -187,7 +157,7 @@ def test_bare_alb_is_valid_and_public():
 
 
 def test_full_alb_validates():
-    body = _load(
+    body = load(
         """
         type: application-load-balancer
         properties:
@@ -222,7 +192,7 @@ def test_full_alb_validates():
 
 
 def test_alb_port_accepts_a_directive_but_not_quoted_text():
-    ok = _load(
+    ok = load(
         """
         type: application-load-balancer
         properties:

@@ -13,20 +13,17 @@ from core.analysis import analyze
 from core.model.messaging import RESOURCES as MESSAGING
 from core.model.registry import model_for
 from core.model.storage import RESOURCES as STORAGE
-from core.source import compose, to_data
-from tests.conftest import SHARED, yaml
+from tests.conftest import yaml
+from tests.core.corpus_support import corpus_data, valid_corpus_files
+from tests.core.model_support import analysis_errors
 
 TYPES = tuple(MESSAGING) + tuple(STORAGE)
 
 
-def _errors(text: str):
-    return analyze(text, strict=True).errors
-
-
 def _only(text: str, code: str | None = None):
     """The single error of ``text`` (optionally of ``code``); fails listing all errors otherwise."""
-    errs = [d for d in _errors(text) if code is None or d.code == code]
-    assert len(errs) == 1, [(d.code, d.dotted_path, d.message) for d in _errors(text)]
+    errs = [d for d in analysis_errors(text) if code is None or d.code == code]
+    assert len(errs) == 1, [(d.code, d.dotted_path, d.message) for d in analysis_errors(text)]
     return errs[0]
 
 
@@ -43,6 +40,14 @@ def _resource(name: str, body: str, *others: str) -> str:
     return out
 
 
+def _queue_event(props: str, queue_props: str = "") -> str:
+    """A queue `q` subscribed to an event bus with subscription ``props`` (its other properties: ``queue_props``)."""
+    body = "type: sqs-queue\nproperties:\n" + "".join("  " + line + "\n" for line in yaml(queue_props).splitlines())
+    body += "  events:\n    - type: event-bus\n      properties:\n"
+    body += "".join("        " + line + "\n" for line in yaml(props).splitlines())
+    return _resource("q", body, "bus:\n  type: event-bus\n")
+
+
 # --- registration and the real-world corpus ------------------------------------------------------------
 
 
@@ -53,14 +58,9 @@ def test_the_six_types_are_modelled():
 
 
 def _corpus_files():
-    files = sorted((SHARED / "corpus" / "starters").glob("*.yml")) + sorted(
-        p for p in (SHARED / "corpus" / "test-stacks").glob("*.yml") if "invalid" not in p.name
-    )
     out = []
-    for path in files:
-        text = path.read_text()
-        data = to_data(compose(text).root).data
-        bodies = ((data or {}).get("resources") or {}).values()
+    for path in valid_corpus_files():
+        bodies = ((corpus_data(path) or {}).get("resources") or {}).values()
         if any(isinstance(b, dict) and b.get("type") in TYPES for b in bodies):
             out.append(pytest.param(path, id=path.stem))
     return out
@@ -68,14 +68,14 @@ def _corpus_files():
 
 @pytest.mark.parametrize("path", _corpus_files() or [pytest.param(None, id="no-corpus")])
 def test_corpus_configs_using_these_types_are_clean(shared, path):
-    errs = _errors(path.read_text())
+    errs = analysis_errors(path.read_text())
     assert errs == [], [(d.span.line + 1, d.code, d.message) for d in errs]
 
 
 def test_broken_queue_and_topic_file_fails_on_every_marked_queue_and_topic_line(shared):
     text = (shared / "corpus" / "config-errors" / "22-invalid-sqs-sns.yml").read_text()
     lines = text.splitlines()
-    error_lines = {d.span.line for d in _errors(text)}
+    error_lines = {d.span.line for d in analysis_errors(text)}
     end = _line(text, "myFunction:")  # the function part belongs to another model
     marked = [i for i in range(end) if " # " in lines[i] and not lines[i].lstrip().startswith("#")]
     assert len(marked) == 7
@@ -275,7 +275,7 @@ def test_directives_are_not_judged():
               Principal: '*'
         """,
     )
-    assert _errors(text) == []
+    assert analysis_errors(text) == []
 
 
 # --- wrong values, unknown keys, missing keys ----------------------------------------------------------
@@ -292,7 +292,7 @@ def test_wrong_enum_value_names_the_allowed_ones():
           streamType: NEW_IMAGES
         """,
     )
-    errs = {d.dotted_path: d for d in _errors(text)}
+    errs = {d.dotted_path: d for d in analysis_errors(text)}
     assert set(errs) == {
         "resources.table.properties.primaryKey.partitionKey.type",
         "resources.table.properties.streamType",
@@ -309,40 +309,16 @@ def test_unknown_key_suggests_the_real_one():
     assert d.span.line == _line(text, "visibilityTimeout:")
 
 
-def test_event_pattern_keys_with_dashes_are_known_and_typos_suggested():
-    text = _resource(
-        "q",
-        """
-        type: sqs-queue
-        properties:
-          events:
-            - type: event-bus
-              properties:
-                useDefaultBus: true
-                eventPattern:
-                  detail_type: [OrderPlaced]
-        """,
-    )
-    d = _only(text)
-    assert d.code == "unknown-property" and "Did you mean 'detail-type'?" in d.message
-
-
-def test_event_pattern_values_must_be_lists_or_maps():
-    text = _resource(
-        "q",
-        """
-        type: sqs-queue
-        properties:
-          events:
-            - type: event-bus
-              properties:
-                useDefaultBus: true
-                eventPattern:
-                  source: shop.orders
-        """,
-    )
-    d = _only(text)
-    assert d.code == "invalid-type" and d.dotted_path.endswith("eventPattern.source")
+@pytest.mark.parametrize(
+    "pattern,code,key,words",
+    [
+        ("detail_type: [OrderPlaced]", "unknown-property", "detail_type", "Did you mean 'detail-type'?"),  # dashed keys
+        ("source: shop.orders", "invalid-type", "source", ""),  # values are lists or maps
+    ],
+)
+def test_event_pattern_keys_and_values_are_checked(pattern, code, key, words):
+    d = _only(_queue_event(f"useDefaultBus: true\neventPattern:\n  {pattern}\n"))
+    assert d.code == code and d.dotted_path.endswith(f"eventPattern.{key}") and words in d.message
 
 
 def test_unknown_lifecycle_rule_type_and_storage_class():
@@ -358,7 +334,7 @@ def test_unknown_lifecycle_rule_type_and_storage_class():
               properties: {daysAfterUpload: 90, storageClass: GLACIER_IR}
         """,
     )
-    errs = {d.dotted_path: d for d in _errors(text)}
+    errs = {d.dotted_path: d for d in analysis_errors(text)}
     assert errs["resources.files.properties.lifecycleRules[0].type"].code == "invalid-type-name"
     assert "Did you mean 'expiration'?" in errs["resources.files.properties.lifecycleRules[0].type"].message
     assert errs["resources.files.properties.lifecycleRules[1].properties.storageClass"].code == "invalid-value"
@@ -376,7 +352,7 @@ def test_lifecycle_rule_fields_belong_to_their_type():
               properties: {daysAfterUpload: 30}
         """,
     )
-    errs = {(d.code, d.dotted_path) for d in _errors(text)}
+    errs = {(d.code, d.dotted_path) for d in analysis_errors(text)}
     assert ("unknown-property", "resources.files.properties.lifecycleRules[0].properties.daysAfterUpload") in errs
     assert any(code == "missing-property" and "daysAfterVersioned" in path for code, path in errs)
 
@@ -429,7 +405,7 @@ def test_queue_limits_accept_their_bounds():
           maxMessageSizeBytes: 1024
         """,
     )
-    assert _errors(text) == []
+    assert analysis_errors(text) == []
 
 
 def test_max_receive_count_range():
@@ -451,8 +427,8 @@ def test_fifo_only_queue_options(key):
     d = _only(text)
     assert d.dotted_path == f"resources.q.properties.{key}" and "fifoEnabled: true" in d.message
     assert d.span.line == _line(text, key)
-    assert _errors(text.replace("properties:\n", "properties:\n      fifoEnabled: true\n")) == []
-    assert _errors(text.replace(": true", ": false")) == []  # switching it off explicitly is harmless
+    assert analysis_errors(text.replace("properties:\n", "properties:\n      fifoEnabled: true\n")) == []
+    assert analysis_errors(text.replace(": true", ": false")) == []  # switching it off explicitly is harmless
 
 
 def test_fifo_only_topic_option():
@@ -479,13 +455,6 @@ def test_redrive_policy_takes_exactly_one_target():
     text = _resource("q", "type: sqs-queue\nproperties:\n  redrivePolicy:\n    maxReceiveCount: 3\n")
     d = _only(text)
     assert d.dotted_path == "resources.q.properties.redrivePolicy" and "targetSqsQueueName" in d.message
-
-
-def _queue_event(props: str, queue_props: str = "") -> str:
-    body = "type: sqs-queue\nproperties:\n" + "".join("  " + line + "\n" for line in yaml(queue_props).splitlines())
-    body += "  events:\n    - type: event-bus\n      properties:\n"
-    body += "".join("        " + line + "\n" for line in yaml(props).splitlines())
-    return _resource("q", body, "bus:\n  type: event-bus\n")
 
 
 def test_event_subscription_listens_to_exactly_one_bus():
@@ -566,7 +535,7 @@ def test_partner_event_source_name_shape():
     d = _only(text)
     assert d.dotted_path == "resources.bus.properties.eventSourceName" and "aws.partner/" in d.message
     ok = text.replace("my-saas-events", "aws.partner/saas.example.com/1234/orders")
-    assert _errors(ok) == []
+    assert analysis_errors(ok) == []
 
 
 # --- rules across keys: storage ----------------------------------------------------------------------------
@@ -588,7 +557,7 @@ def test_old_version_rules_need_versioning():
     d = _only(text)
     assert d.dotted_path == "resources.files.properties.lifecycleRules[1].type" and "versioning: true" in d.message
     assert d.span.line == _line(text, "non-current-version-expiration")
-    assert _errors(text.replace("properties:\n", "properties:\n      versioning: true\n", 1)) == []
+    assert analysis_errors(text.replace("properties:\n", "properties:\n      versioning: true\n", 1)) == []
 
 
 def test_unfinished_uploads_cannot_be_selected_by_tag():
@@ -628,7 +597,7 @@ def test_infrequent_access_classes_need_thirty_days(rule, key):
     d = _only(text)
     assert d.dotted_path == f"resources.files.properties.lifecycleRules[0].properties.{key}"
     assert "30 days" in d.message
-    assert _errors(text.replace("ONEZONE_IA", "GLACIER")) == []
+    assert analysis_errors(text.replace("ONEZONE_IA", "GLACIER")) == []
 
 
 def test_expiration_needs_at_least_one_day():
@@ -652,7 +621,7 @@ def test_wrong_bucket_cors_method_and_accessibility_mode():
               - allowedMethods: [GET, FETCH]
         """,
     )
-    paths = {d.dotted_path: d.code for d in _errors(text)}
+    paths = {d.dotted_path: d.code for d in analysis_errors(text)}
     assert paths == {
         "resources.files.properties.accessibility.accessibilityMode": "invalid-value",
         "resources.files.properties.cors.corsRules[0].allowedMethods[1]": "invalid-value",
@@ -706,7 +675,7 @@ def test_index_names_are_unique_and_well_formed():
               partitionKey: {name: owner, type: string}
         """,
     )
-    paths = [d.dotted_path for d in _errors(text)]
+    paths = [d.dotted_path for d in analysis_errors(text)]
     assert paths == [
         "resources.table.properties.secondaryIndexes[1].name",
         "resources.table.properties.secondaryIndexes[2].name",
@@ -728,7 +697,7 @@ def test_provisioned_throughput_scaling_limits():
             writeScaling: {minUnits: 1, maxUnits: 5, keepUtilizationUnder: 95}
         """,
     )
-    paths = {d.dotted_path.removeprefix("resources.table.properties.provisionedThroughput.") for d in _errors(text)}
+    paths = {d.dotted_path.removeprefix("resources.table.properties.provisionedThroughput.") for d in analysis_errors(text)}
     assert paths == {"readUnits", "readScaling.maxUnits", "writeScaling.keepUtilizationUnder"}
 
 
@@ -769,7 +738,7 @@ def test_redrive_target_must_be_a_queue():
 
 def test_event_bus_and_failure_queue_names_are_references():
     text = _queue_event("eventBusName: buss\neventPattern: {source: [shop]}\nonDeliveryFailure: {sqsQueueName: failed}\n")
-    errs = [d for d in _errors(text) if d.code == "unknown-reference"]
+    errs = [d for d in analysis_errors(text) if d.code == "unknown-reference"]
     assert [d.dotted_path.rsplit(".", 1)[-1] for d in errs] == ["eventBusName", "sqsQueueName"]
     assert "Did you mean 'bus'?" in errs[0].message
     a = analyze(text.replace("buss", "bus"))
@@ -782,6 +751,6 @@ def test_reference_errors_still_show_next_to_other_mistakes():
         "eventBusName: bus\neventPattern: {source: [shop]}\n",
         "fifoEnabled: true\nvisibilityTimeoutSeconds: 99999\nredrivePolicy: {targetSqsQueueName: dlqq, maxReceiveCount: 3}\n",
     )
-    codes = sorted((d.code, d.dotted_path.removeprefix("resources.q.properties.")) for d in _errors(text))
+    codes = sorted((d.code, d.dotted_path.removeprefix("resources.q.properties.")) for d in analysis_errors(text))
     assert ("unknown-reference", "redrivePolicy.targetSqsQueueName") in codes
     assert ("invalid-value", "visibilityTimeoutSeconds") in codes
