@@ -71,7 +71,8 @@ class HttpEndpointLogForwarding(StpModel):
 class DatadogLogForwardingProps(StpModel):
     apiKey: Str = F("Datadog API key. Use `$Secret(...)` to keep it out of the config.")
     endpointUrl: Str | None = F(
-        "Datadog intake address for your Datadog site. Defaults to the US1 site's Firehose intake.", None
+        "Where your Datadog account receives logs: a full intake URL, a site such as `datadoghq.eu` or"
+        " `us5.datadoghq.com`, or its short name (`eu`, `us3`, `us5`, `ap1`). Default: the US1 site.", None
     )
 
 
