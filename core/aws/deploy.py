@@ -350,7 +350,7 @@ def _restart_local_tasks(aws: Aws, stack: str) -> bool:
     )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status == 200
+            return 200 <= response.status < 300  # the runner answers 202 Accepted
     except OSError:
         return False
 

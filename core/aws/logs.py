@@ -288,8 +288,14 @@ class Printer:
 # --------------------------------------------------------------------------------------------- follow
 
 
+def _poll_key(e: Event) -> tuple:
+    """What identifies an event while polling: its eventId within its stream and millisecond (a restarted local
+    AWS numbers events from 0 again, so an id alone may come back for a new event), else its content."""
+    return (e[2], e[3], e[0], e[5] or e[4])
+
+
 class Recent:
-    """Keys seen recently (eventIds while polling): each event is printed once."""
+    """Keys seen recently (``_poll_key`` while polling): each event is printed once."""
 
     def __init__(self) -> None:
         self.keys: dict[Any, int] = {}
@@ -331,7 +337,7 @@ def follow_polling(aws: Aws, sources: list[LogSource], printer: Printer, start: 
         if outage and on_note:
             on_note("reconnected")
         outage = False
-        fresh = [e for e in batch if recent.add((e[2], e[5] or (e[3], e[0], e[4])), e[0])]
+        fresh = [e for e in batch if recent.add(_poll_key(e), e[0])]
         if fresh:
             printer.write(fresh)
             newest = max(newest, max(e[0] for e in fresh))
@@ -460,7 +466,7 @@ def show_logs(aws: Aws, stack: str, resource: str, out: TextIO, *, container: st
         recent = Recent()
         for e in history:
             if e[0] >= newest - FOLLOW_LAG_MS:
-                recent.add((e[2], e[5] or (e[3], e[0], e[4])), e[0])
+                recent.add(_poll_key(e), e[0])
         follow_polling(aws, sources, printer, floor, pattern, stop, recent, on_note=on_note, newest=newest)
     except KeyboardInterrupt:
         pass

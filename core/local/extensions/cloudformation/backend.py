@@ -5,6 +5,7 @@ region. What changes against moto (the API stays moto's):
 
 - CreateStack / UpdateStack / DeleteStack / ExecuteChangeSet validate synchronously (template,
   parameters, circular dependencies, stack state) and return while the engine works in the background;
+- CancelUpdateStack (moto has none) stops a running update, which then rolls back;
 - CreateChangeSet computes per-resource Changes (Add/Modify/Remove, Replacement, Details) and follows
   AWS on ChangeSetType: UPDATE (the default) needs an existing stack, CREATE refuses an existing one
   (unless it is still REVIEW_IN_PROGRESS); executing a change set removes the stack's other ones;
@@ -266,6 +267,16 @@ class LocalCloudFormationBackend(cfn_models.CloudFormationBackend):
         if stack.runtime.idle:  # else it starts once the running operation ends
             engine.stack_event(stack, "DELETE_IN_PROGRESS", "User Initiated")
         engine.start(stack, self, "delete")
+
+    def cancel_update_stack(self, name_or_stack_id: str) -> None:
+        """Stop the running update and roll it back (the engine does it), as AWS does; only while
+        UPDATE_IN_PROGRESS."""
+        stack = self._live_stack(name_or_stack_id)
+        if stack is None:
+            raise ValidationError(name_or_stack_id)
+        if not isinstance(stack, Stack) or stack.status != "UPDATE_IN_PROGRESS":
+            raise ValidationError(message="CancelUpdateStack cannot be called from current stack status")
+        stack.runtime.cancel.set()
 
     # ------------------------------------------------------------ change sets
 

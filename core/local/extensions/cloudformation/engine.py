@@ -17,6 +17,9 @@ ResourceStatusReason, resources still in flight are cancelled, and the stack rol
             UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, delete what was added, UPDATE_ROLLBACK_COMPLETE
 
 Removed resources are deleted in UPDATE_COMPLETE_CLEANUP_IN_PROGRESS, after everything else succeeded.
+CancelUpdateStack (only while UPDATE_IN_PROGRESS) sets `runtime.cancel`: the update stops starting resources,
+those in flight end UPDATE_FAILED/CREATE_FAILED "Resource update/creation cancelled", and the stack rolls back as
+above with the reason "User Initiated".
 Each step holds `state.LOCK` (shared with the request handlers) and never while waiting.
 """
 
@@ -75,6 +78,7 @@ class StackRuntime:
         self.op_lock = threading.Lock()  # one operation at a time per stack
         self.thread: threading.Thread | None = None
         self.operations = 0  # started and not finished (changed under state.LOCK)
+        self.cancel = threading.Event()  # CancelUpdateStack: the running update stops and rolls back
 
     @property
     def idle(self) -> bool:
@@ -155,14 +159,39 @@ class Walk:
 
     step(node) -> (seconds, error | None | SKIP): starts the node (under the lock)
     finish(node, error) -> bool: ends it after its seconds (under the lock); False = it failed
-    cancel(node): a node still in flight when another one failed (stop_on_failure only)
+    cancel(node): a node still in flight when another one failed (stop_on_failure only), or when ``abort`` is set
+    abort: once set, no node starts any more, those in flight are cancelled and `run` returns (``aborted``)
     """
 
     def __init__(self, graph: dict[str, set[str]], order: list[str], step: Callable, finish: Callable,
-                 cancel: Callable | None = None, *, stop_on_failure: bool = True, inline: bool = False):
+                 cancel: Callable | None = None, *, stop_on_failure: bool = True, inline: bool = False,
+                 abort: threading.Event | None = None):
         self.graph, self.order = graph, order
         self.step, self.finish, self.cancel = step, finish, cancel
         self.stop_on_failure, self.inline = stop_on_failure, inline
+        self.abort = abort
+        self.aborted = False
+
+    def _sleep(self, seconds: float) -> bool:
+        """Wait; True when the server shuts down or the walk is aborted meanwhile."""
+        if self.abort is None:
+            return state.shutting_down.wait(seconds)
+        end = time.monotonic() + seconds
+        while True:
+            if state.shutting_down.is_set() or self.abort.is_set():
+                return True
+            left = end - time.monotonic()
+            if left <= 0:
+                return False
+            self.abort.wait(min(left, 0.1))
+
+    def _abort(self, inflight: list) -> None:
+        self.aborted = True
+        while inflight:
+            _, _, other, _ = heapq.heappop(inflight)
+            with state.LOCK:
+                if self.cancel is not None:
+                    self.cancel(other)
 
     def run(self) -> tuple[list[str], list[str]]:
         """(failed nodes, nodes never started because something they need failed)."""
@@ -172,6 +201,9 @@ class Walk:
         inflight: list[tuple[float, int, str, Any]] = []
         seq = 0
         while True:
+            if self.abort is not None and self.abort.is_set():
+                self._abort(inflight)
+                return failed, pending
             if not (failed and self.stop_on_failure):
                 ready = [n for n in pending if self.graph[n] <= done]
                 for node in ready:
@@ -185,8 +217,12 @@ class Walk:
                 return failed, pending
             due, _, node, error = heapq.heappop(inflight)
             wait = due - time.monotonic()
-            if wait > 0 and state.shutting_down.wait(wait):
-                return failed or [node], pending
+            if wait > 0 and self._sleep(wait):
+                if state.shutting_down.is_set():
+                    return failed or [node], pending
+                heapq.heappush(inflight, (due, 0, node, error))
+                self._abort(inflight)
+                return failed, pending
             with state.LOCK:
                 ok = self.finish(node, error)
             if ok:
@@ -209,6 +245,8 @@ def start(stack, backend, kind: str, **kwargs: Any) -> None:
     """Run `Operation.<kind>(**kwargs)` in the background (inline when called from an operation: nested stacks)."""
     operation = Operation(stack, backend)
     stack.runtime.operations += 1
+    if kind in ("update", "execute"):
+        stack.runtime.cancel.clear()  # a cancel of an earlier update does not stop this one
     if getattr(_thread, "active", False):
         operation.inline = True
         operation.guarded(kind, kwargs)
@@ -469,19 +507,24 @@ class Operation:
         apply = [lid for lid in new_resources if lid in acts["Add"] or lid in acts["Modify"]]
         graph = g.dependencies(new_resources, among=apply)
         kinds = {lid: ("Add" if lid in acts["Add"] or lid not in self.records else "Modify") for lid in apply}
-        failed, _ = Walk(graph, g.topological(graph, new_resources),
-                         lambda lid: self._update_step(lid, new_resources[lid], kinds[lid]),
-                         lambda lid, err: self._update_finish(lid, err, kinds[lid]),
-                         self._cancel_update(kinds), inline=self.inline).run()
+        cancel = stack.runtime.cancel
+        walk = Walk(graph, g.topological(graph, new_resources),
+                    lambda lid: self._update_step(lid, new_resources[lid], kinds[lid]),
+                    lambda lid, err: self._update_finish(lid, err, kinds[lid]),
+                    self._cancel_update(kinds), inline=self.inline, abort=None if self.inline else cancel)
+        failed, _ = walk.run()
         problem = None
-        if not failed:
-            with state.LOCK:
-                problem = self._finish_outputs()
-        if not failed and problem is None:
-            with state.LOCK:
-                stack_event(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
-                stack.template = template
-                stack.last_updated_time = utcnow()
+        cancelled = walk.aborted
+        if not failed and not cancelled:
+            with state.LOCK:  # CancelUpdateStack holds the lock too: it comes before this point or is refused
+                cancelled = cancel.is_set()
+                if not cancelled:
+                    problem = self._finish_outputs()
+                if not cancelled and problem is None:
+                    stack_event(stack, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+                    stack.template = template
+                    stack.last_updated_time = utcnow()
+        if not failed and not cancelled and problem is None:
             removed = [lid for lid in acts["Remove"] if lid in self.records or lid in self.rm._parsed_resources]
             self._delete_resources(removed, old_resources, retain=True)  # cleanup failures do not fail the update
             with state.LOCK:
@@ -497,7 +540,9 @@ class Operation:
                 by_verb.setdefault(verbs[kinds[lid]], []).append(lid)
             problem = " ".join(f"The following resource(s) failed to {verb}: [{', '.join(sorted(ids))}]."
                                for verb, ids in by_verb.items())
-        if disable_rollback:  # DisableRollback: stop where it failed
+        elif cancelled:
+            problem = "User Initiated"
+        if disable_rollback and not cancelled:  # DisableRollback: stop where it failed
             with state.LOCK:
                 stack_event(stack, "UPDATE_FAILED", problem)
                 stack.template = template

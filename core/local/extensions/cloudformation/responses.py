@@ -3,6 +3,7 @@
 - CreateStack / UpdateStack / ExecuteChangeSet pass OnFailure / DisableRollback to the backend;
 - CreateChangeSet leaves ChangeSetType unset when the request does (moto assumes CREATE, AWS UPDATE);
 - Describe/Delete/ExecuteChangeSet and ListChangeSets look the change set up within StackName;
+- CancelUpdateStack (missing in moto) reaches the backend;
 - DescribeChangeSet returns the engine's Changes (dicts) as they are;
 - ListStackResources / DescribeStackResources / DescribeStackResource report each resource's own status
   and reason (moto reports the stack's status, or CREATE_COMPLETE, for every resource).
@@ -111,6 +112,11 @@ def execute_change_set(self) -> ActionResult:
     return EmptyResult()
 
 
+def cancel_update_stack(self) -> ActionResult:
+    self.cloudformation_backend.cancel_update_stack(self._get_param("StackName"))
+    return EmptyResult()
+
+
 def list_change_sets(self) -> ActionResult:
     change_sets = self.cloudformation_backend.list_change_sets(self._get_param("StackName"))
     return ActionResult({"Summaries": change_sets})
@@ -205,6 +211,7 @@ def install() -> None:
     Response.delete_change_set = delete_change_set
     Response.execute_change_set = execute_change_set
     Response.list_change_sets = list_change_sets
+    Response.cancel_update_stack = cancel_update_stack
     Response.list_stack_resources = list_stack_resources
     Response.describe_stack_resources = describe_stack_resources
     Response.describe_stack_resource = describe_stack_resource
