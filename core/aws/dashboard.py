@@ -513,7 +513,15 @@ def create_placeholder_secrets(aws: Aws, template: dict) -> list[str]:
 def plan_deploy(aws: Aws, prepared) -> DeployPlan:
     """The checks and the change set of `stp deploy`, as data (nothing is executed)."""
     from core.aws import artifacts, secrets
-    from core.aws.deploy import UPDATABLE, create_plan, supply_parameters, template_argument, unchanged
+    from core.aws.deploy import (
+        UPDATABLE,
+        create_plan,
+        mark_local_source,
+        restart_local_tasks,
+        supply_parameters,
+        template_argument,
+        unchanged,
+    )
 
     console = _quiet_console()
     name = prepared.stack
@@ -531,10 +539,14 @@ def plan_deploy(aws: Aws, prepared) -> DeployPlan:
     if problems:
         raise AwsProblem("missing secrets (nothing was changed):\n" + "\n".join(problems)
                          + "\ncreate them with `stp secret set NAME VALUE`")
+    if aws.local:
+        mark_local_source(prepared)  # so the local AWS runs the workloads from this source
     bucket = artifacts.DeploymentBucket(aws, name)
     parameters = supply_parameters(aws, prepared, bucket, console)
     tags = [{"Key": "stp:project", "Value": prepared.project}, {"Key": "stp:stage", "Value": prepared.stage}]
     if stack is not None and unchanged(aws, stack, prepared, parameters, tags):
+        if aws.local:
+            restart_local_tasks(aws, name)
         return DeployPlan(prepared, None, notes=_console_lines(console),
                           up_to_date=f"no changes: {name} is up to date ({stack['StackStatus']})")
     template_arg = template_argument(prepared, bucket, console)

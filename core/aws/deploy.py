@@ -327,7 +327,7 @@ def render_plan(plan: Plan, console: Console) -> None:
 # --------------------------------------------------------------------------------------------- local runs
 
 
-def _mark_source(prepared: Prepared) -> None:
+def mark_local_source(prepared: Prepared) -> None:
     """Tell the local AWS where the source is, so it can run the workloads as local processes.
 
     Only for local deploys: real AWS runs the built images and has no use for a path on this machine.
@@ -338,7 +338,7 @@ def _mark_source(prepared: Prepared) -> None:
         meta["configFile"] = prepared.config_path.name
 
 
-def _restart_local_tasks(aws: Aws, stack: str) -> bool:
+def restart_local_tasks(aws: Aws, stack: str) -> bool:
     """Code edits leave a local template unchanged (images are placeholders): restart the processes instead."""
     import urllib.request
 
@@ -387,13 +387,13 @@ def deploy(aws: Aws, prepared: Prepared, console: Console, *, yes: bool = False)
         raise AwsProblem(f"missing secrets (nothing was changed):\n{lines}\ncreate them with"
                          " `stp secret set NAME VALUE` (a JSON object for keyed secrets)")
     if aws.local:
-        _mark_source(prepared)
+        mark_local_source(prepared)
     bucket = artifacts.DeploymentBucket(aws, name)
     parameters = supply_parameters(aws, prepared, bucket, console)
     tags = [{"Key": "stp:project", "Value": prepared.project}, {"Key": "stp:stage", "Value": prepared.stage}]
     if stack is not None and unchanged(aws, stack, prepared, parameters, tags):
         console.say(console.paint(f"no changes: {name} is up to date ({stack['StackStatus']})", "green"))
-        if aws.local and _restart_local_tasks(aws, name):
+        if aws.local and restart_local_tasks(aws, name):
             console.say("local tasks restarted with the current source")
         return 0
     template_arg = template_argument(prepared, bucket, console)
