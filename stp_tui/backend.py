@@ -50,6 +50,12 @@ class Backend:
     def now_ms(self) -> int:
         return int(self.now().timestamp() * 1000)
 
+    def parse_time(self, text: str) -> int:
+        """``10m`` / ``2h`` ago, ``now``, an ISO time or epoch ms; AwsProblem with a hint otherwise."""
+        from core.aws.logs import parse_time
+
+        return parse_time(text, self.now_ms())
+
     def context(self, stage: str = "", read_only: bool = False) -> Context:  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -121,9 +127,9 @@ class AwsBackend(Backend):
 
     # ------------------------------------------------------------------ logs
 
-    def log_tail(self, stack: str, resource: str, container: str | None, start_ms: int):
+    def log_tail(self, stack: str, resource: str, container: str | None, start_ms: int, end_ms: int | None = None):
         sources = dash.log_sources(self.aws, stack, resource, container)
-        return dash.LogTail(self.aws, sources, start_ms)
+        return dash.LogTail(self.aws, sources, start_ms, end_ms)
 
     # ------------------------------------------------------------------ rollouts
 

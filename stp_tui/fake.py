@@ -280,7 +280,7 @@ class FakeBackend(Backend):
     def service_tasks(self, view: StackView, group) -> list[TaskRow]:
         return list(TASKS.get(group.name, []))
 
-    def log_tail(self, stack: str, resource: str, container: str | None, start_ms: int):
+    def log_tail(self, stack: str, resource: str, container: str | None, start_ms: int, end_ms: int | None = None):
         view = self.stack_view(stack)
         group = view.group(resource) if view else None
         if group is None or not group.containers:

@@ -619,12 +619,13 @@ class LogTail:
     newest event seen, and a set of recent event ids keeps the overlap from being returned twice.
     """
 
-    def __init__(self, aws: Aws, sources: list, start_ms: int):
+    def __init__(self, aws: Aws, sources: list, start_ms: int, end_ms: int | None = None):
         from core.aws.logs import Recent
 
         self.aws = aws
         self.sources = sources
         self.start = start_ms
+        self.end = end_ms  # a closed range: history only, nothing to follow
         self.newest = start_ms
         self.recent = Recent()
 
@@ -636,7 +637,7 @@ class LogTail:
         from core.aws.logs import FOLLOW_LAG_MS, fetch
 
         # parallel per-stream queries pay off on AWS; the local AWS answers one query per group faster
-        events = fetch(self.aws, self.sources, self.start, None, None, split=not self.aws.local)
+        events = fetch(self.aws, self.sources, self.start, self.end, None, split=not self.aws.local)
         if limit is not None and len(events) > limit:
             events = events[-limit:]
         if events:
@@ -649,6 +650,8 @@ class LogTail:
     def poll(self) -> list[tuple]:
         from core.aws.logs import FOLLOW_LAG_MS, fetch
 
+        if self.end is not None:
+            return []
         window = max(self.start, self.newest - FOLLOW_LAG_MS)
         batch = fetch(self.aws, self.sources, window, None, None, split=False)
         fresh = [e for e in batch if self.recent.add(self._key(e), e[0])]

@@ -101,6 +101,7 @@ class LogsScreen(StpScreen):
         Binding("2", "preset('5m')", "Last 5m", show=False),
         Binding("3", "preset('15m')", "Last 15m", show=False),
         Binding("4", "preset('1h')", "Last 1h", show=False),
+        Binding("t", "time_range", "Range"),
         Binding("s", "save", "Save"),
         Binding("G,end", "follow", "Follow", key_display="G"),
         Binding("g,home", "top", "Top", show=False),
@@ -123,6 +124,7 @@ class LogsScreen(StpScreen):
         self.hidden_tasks: set[str] = set()
         self.tasks_seen: dict[str, str] = {}  # task → container
         self.preset = preset
+        self.range: tuple[int, int | None] | None = None  # an absolute window (`t`); None: the preset
         self.generation = 0
         self.max_lines = DEFAULT_MAX_LINES
         self.records: deque[LogRecord] = deque()
@@ -202,13 +204,16 @@ class LogsScreen(StpScreen):
         lo, hi = backend.log_interval
         painted = self._painted
         try:
-            start = backend.now_ms() - PRESETS[preset][1]
-            tail = retry.call(backend.log_tail, self.stack, self.resource, None, start)
+            window = self.range
+            start, end = window if window else (backend.now_ms() - PRESETS[preset][1], None)
+            tail = retry.call(backend.log_tail, self.stack, self.resource, None, start, end)
             containers = [s.container for s in tail.sources]
             self.post_message(SourcesFound(generation, containers))
-            history = retry.call(tail.history, TAIL_LINES if preset == "tail" else self.max_lines)
+            history = retry.call(tail.history, TAIL_LINES if preset == "tail" and not window else self.max_lines)
             painted.clear()
             self.post_message(LogBatch(generation, to_records(history, containers), reset=True))
+            if end is not None:
+                return  # a closed range: nothing more will arrive
             waiting: list[LogRecord] = []
             last = time.monotonic()
             delay = lo
@@ -359,9 +364,11 @@ class LogsScreen(StpScreen):
             text.append(" (G to follow)", style="dim")
         elif not self.loaded:
             text.append("… loading", style="dim")
+        elif self.range is not None and self.range[1] is not None:
+            text.append("■ range", style="bold cyan")
         else:
             text.append("● following", style="bold green")
-        text.append(f"  {PRESETS[self.preset][0]}", style="cyan")
+        text.append(f"  {self._window_label()}", style="cyan")
         shown = self.logview.line_count if self.is_mounted else 0
         text.append(f"  {shown:,} lines", style="dim")
         if len(self.records) >= self.max_lines:
@@ -441,10 +448,50 @@ class LogsScreen(StpScreen):
 
         self.app.push_screen(PickScreen("Show logs of", items, selected), picked)
 
+    def _window_label(self) -> str:
+        if self.range is None:
+            return PRESETS[self.preset][0]
+        start, end = self.range
+        fmt = "%Y-%m-%d %H:%M:%S"
+        since = time.strftime(fmt, time.gmtime(start / 1000))
+        return f"from {since}" + (f" to {time.strftime(fmt, time.gmtime(end / 1000))} UTC" if end else " UTC")
+
+    def action_time_range(self) -> None:
+        """Ask for an absolute window: ``FROM [TO]``, each ``10m``/``2h`` ago, ``now`` or an ISO time."""
+        from stp_tui.screens.dialogs import AskScreen
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.set_range(text)
+
+        self.app.push_screen(AskScreen(
+            "Show logs from … to …", "FROM [TO]: each 10m / 2h / 1d ago, now, or an ISO time such as"
+            " 2026-05-01T12:00:00Z. Without TO the view follows new lines.", "1h 30m"), chosen)
+
+    def set_range(self, text: str) -> bool:
+        parts = text.split()
+        try:
+            if not 1 <= len(parts) <= 2:
+                raise ValueError("give FROM, or FROM and TO")
+            start = self.backend.parse_time(parts[0])
+            end = self.backend.parse_time(parts[1]) if len(parts) == 2 else None
+            if end is not None and end <= start:
+                raise ValueError("TO must come after FROM")
+        except Exception as exc:  # noqa: BLE001 - the parser's message is meant for the user
+            self.notify(f"cannot use '{text}': {exc}", severity="error")
+            return False
+        self.range = (start, end)
+        self._reload()
+        return True
+
     def action_preset(self, preset: str) -> None:
         if preset not in PRESETS:
             return
+        self.range = None
         self.preset = preset
+        self._reload()
+
+    def _reload(self) -> None:
         self.logview.clear()
         self.records.clear()
         self.pending.clear()
@@ -617,6 +664,7 @@ class LogsScreen(StpScreen):
             ("Last 5 minutes", "(2)", lambda: self.action_preset("5m")),
             ("Last 15 minutes", "(3)", lambda: self.action_preset("15m")),
             ("Last hour", "(4)", lambda: self.action_preset("1h")),
+            ("Time range…", "an absolute window: from … to … (t)", self.action_time_range),
             ("Save the logs to a file", "the lines shown, to the current folder (s)", self.action_save),
             ("Follow", "jump to the newest line (G)", self.action_follow),
         ]

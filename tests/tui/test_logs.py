@@ -147,6 +147,40 @@ async def test_time_presets_reload_the_window(make_app, tui_aws):
             await shows(pilot, label)
 
 
+async def test_t_shows_an_absolute_range_without_following(make_app, tui_aws):
+    t = tag()
+    now = int(time.time() * 1000)
+    for minutes in (50, 30, 10):
+        tui_aws.put_logs(tui_aws.log_groups["worker"], "worker", [f"{t} {minutes} minutes ago"],
+                         at_ms=now - minutes * 60_000)
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await open_logs(pilot, tui_aws)
+        await until(pilot, lambda: len(lines_with(screen, t)) == 3, what="tail")
+        await pilot.press("t")
+        await until(pilot, lambda: screen_name(app) == "AskScreen", what="range dialog")
+        for ch in "40m 20m":
+            await pilot.press("space" if ch == " " else ch)
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.loaded and [x.split(t)[1].strip() for x in lines_with(screen, t)]
+                    == ["30 minutes ago"], what="only the line inside the range")
+        await shows(pilot, "■ range")
+        tui_aws.put_logs(tui_aws.log_groups["worker"], "worker", [f"{t} new"], at_ms=int(time.time() * 1000))
+        await pilot.pause(1.5)
+        assert [x for x in lines_with(screen, t) if x.endswith("new")] == []  # a closed range does not follow
+        await pilot.press("t")
+        await until(pilot, lambda: screen_name(app) == "AskScreen", what="range dialog again")
+        for ch in "yesterday":
+            await pilot.press(ch)
+        await pilot.press("enter")
+        await until(pilot, lambda: any("cannot use 'yesterday'" in n.message for n in app._notifications),
+                    what="the complaint about 'yesterday'")
+        assert screen.range is not None and screen.range[1] is not None  # the range in force stays
+        await until(pilot, lambda: screen_name(app) == "LogsScreen", what="back on the logs")
+        await pilot.press("0")
+        await until(pilot, lambda: len(lines_with(screen, t)) == 4, what="back to tail, following")
+
+
 async def test_scrolling_up_pauses_and_G_follows_again(make_app, tui_aws):
     t = tag()
     group = tui_aws.log_groups["worker"]
