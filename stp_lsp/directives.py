@@ -126,6 +126,7 @@ def directive_parts(site, source_line: str) -> list[DirectivePart]:
                 out.append(DirectivePart(site, d, "arg", i, arg, sp(aoff, end), sp(aoff, end)))
 
     visit(site.directive, 0)
+    visit = None  # noqa: F841 - a recursive closure is a reference cycle: break it so refcounting frees it
     return out
 
 

@@ -190,9 +190,19 @@ class Snapshot:
         self.analysis = analysis
         self.positions = Positions(text, encoding)
         self.client = client or ClientInfo()
-        # the latest version of the document that parsed (this one when it does): completion reads
-        # the structure of the file from it while the text is broken
-        self.last_good = self if analysis.locator is not None else last_good
+        # the latest version that parsed, when this one does not: completion reads the structure of the
+        # file from it while the text is broken
+        self._previous_good = None if analysis.locator is not None else last_good
+
+    @property
+    def last_good(self) -> Snapshot | None:
+        """The latest version of the document that parsed: this one when it does.
+
+        A property, not ``self.last_good = self``: that reference cycle kept every old snapshot (its whole
+        analysis) alive until a full garbage collection, and those collections then paused the server for
+        hundreds of milliseconds on big files.
+        """
+        return self if self.parsed else self._previous_good
 
     @property
     def parsed(self) -> bool:
