@@ -482,7 +482,10 @@ class Context:
         if self.outline is None:
             return None
         if not hasattr(self, "_sketch"):
-            self._sketch = self.outline.data()
+            outline = self.outline
+            if getattr(self, "_rest", None) is not None:  # only read up to the cursor so far: read it all
+                outline = context_at(*self._rest, whole=True).outline
+            self._sketch = outline.data()
         return self._sketch
 
 
@@ -494,7 +497,13 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
-def context_at(text: str, line: int, col: int) -> Context:
+def context_at(text: str, line: int, col: int, whole: bool = False) -> Context:
+    """What the cursor at (line, col) is on.
+
+    The lines after the cursor matter only for the sketch of the data (needed when the text does not
+    parse at all) and for the indentation step when none is seen above: unless ``whole``, reading stops
+    after the cursor line and the sketch reads the rest on first use.
+    """
     lines = split_lines(text)
     if line >= len(lines):
         lines += [""] * (line - len(lines) + 1)
@@ -517,6 +526,9 @@ def context_at(text: str, line: int, col: int) -> Context:
                 scalar_above = -1
             flow = None  # a flow collection around the cursor ends by ``last``
             i = last + 1
+            if not whole and outline.steps and i < len(lines):
+                ctx._rest = (text, line, col)
+                break
             continue
         if scalar_above >= 0:
             if not s.strip() or _indent(s) > scalar_above:
