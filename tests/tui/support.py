@@ -53,6 +53,20 @@ async def cursor_to(pilot, key: str, *, expand: bool = False, limit: int = 80) -
     tree = pilot.app.screen.query_one(ResourceTree)
     if not key.endswith("*"):
         await until(pilot, lambda: tree.node_for(key) is not None, what=f"node {key}")
+
+        def on_it() -> bool:  # the tree may be rebuilt by a refresh meanwhile: move again until it sticks
+            ref = tree.selected_ref
+            if ref is not None and ref.key == key:
+                return True
+            node = tree.node_for(key)
+            if node is not None:
+                tree.move_cursor(node)
+            return False
+
+        await until(pilot, on_it, what=f"cursor on {key}")
+        if expand and tree.cursor_node is not None and not tree.cursor_node.is_expanded:
+            await pilot.press("enter")
+        return
     tree.cursor_line = 0
     await pilot.pause()
     for _ in range(limit):
