@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from core.source import compose, to_data
 from core.source.convert import plain_scalar
@@ -137,7 +138,10 @@ class LineInfo:
         return not self.dashes and (self.comment or (self.key is None and not self.value))
 
 
+@lru_cache(maxsize=1 << 17)
 def parse_line(s: str) -> LineInfo:
+    """The structure of one line. Cached: a line's structure depends on its text alone, and between two
+    keystrokes all lines but one are unchanged (LineInfo is frozen, so sharing it is safe)."""
     n = len(s)
     i = 0
     while i < n and s[i] == " ":
