@@ -113,6 +113,43 @@ class _ApiChild(ExtensionModel):
         return _backend(self).get_api(self.prop("ApiId"))
 
 
+class _RebuiltChild(_ApiChild):
+    """An API child moto cannot update in place: built by ``_new()``, rebuilt on update under its old id.
+
+    Subclasses say where moto keeps them (``TABLE`` on the api, the id attribute ``ID_ATTR``) and how moto
+    deletes one (``DELETE``, a method of the api taking the id).
+    """
+
+    TABLE = ""
+    ID_ATTR = "id"
+    DELETE = ""
+
+    def _new(self):  # pragma: no cover - every subclass builds its own
+        raise NotImplementedError
+
+    @property
+    def child_id(self) -> str:
+        return getattr(self.child, self.ID_ATTR)
+
+    def _create(self) -> None:
+        self.child = self._new()
+
+    def _update(self, old_properties: dict[str, Any]) -> None:
+        old_id = self.child_id
+        self.child = self._new()
+        _rekey(getattr(self.api, self.TABLE), self.child, self.ID_ATTR, old_id)
+
+    def _delete(self) -> None:
+        getattr(self.api, self.DELETE)(self.child_id)
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.child_id
+
+    def attribute(self, name: str) -> Any:
+        return self.child_id
+
+
 class ApiStage(_ApiChild):
     TYPE = "AWS::ApiGatewayV2::Stage"
     NAME_PROPERTY = "StageName"
@@ -144,8 +181,9 @@ class ApiStage(_ApiChild):
         return self.stage.name
 
 
-class Integration(_ApiChild):
+class Integration(_RebuiltChild):
     TYPE = "AWS::ApiGatewayV2::Integration"
+    TABLE, ID_ATTR, DELETE = "integrations", "id", "delete_integration"
     ATTRIBUTES = ("IntegrationId",)
 
     def _new(self):
@@ -170,27 +208,10 @@ class Integration(_ApiChild):
             tls_config=camel(p("TlsConfig")),
         )
 
-    def _create(self) -> None:
-        self.integration = self._new()
 
-    def _update(self, old_properties: dict[str, Any]) -> None:
-        old_id = self.integration.id
-        self.integration = self._new()
-        _rekey(self.api.integrations, self.integration, "id", old_id)
-
-    def _delete(self) -> None:
-        self.api.delete_integration(self.integration.id)
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.integration.id
-
-    def attribute(self, name: str) -> Any:
-        return self.integration.id
-
-
-class Route(_ApiChild):
+class Route(_RebuiltChild):
     TYPE = "AWS::ApiGatewayV2::Route"
+    TABLE, ID_ATTR, DELETE = "routes", "route_id", "delete_route"
     ATTRIBUTES = ("RouteId",)
 
     def _new(self):
@@ -209,27 +230,10 @@ class Route(_ApiChild):
             route_response_selection_expression=p("RouteResponseSelectionExpression"),
         )
 
-    def _create(self) -> None:
-        self.route = self._new()
 
-    def _update(self, old_properties: dict[str, Any]) -> None:
-        old_id = self.route.route_id
-        self.route = self._new()
-        _rekey(self.api.routes, self.route, "route_id", old_id)
-
-    def _delete(self) -> None:
-        self.api.delete_route(self.route.route_id)
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.route.route_id
-
-    def attribute(self, name: str) -> Any:
-        return self.route.route_id
-
-
-class Authorizer(_ApiChild):
+class Authorizer(_RebuiltChild):
     TYPE = "AWS::ApiGatewayV2::Authorizer"
+    TABLE, ID_ATTR, DELETE = "authorizers", "id", "delete_authorizer"
     ATTRIBUTES = ("AuthorizerId",)
 
     def _new(self):
@@ -248,24 +252,6 @@ class Authorizer(_ApiChild):
             jwt_config=camel(p("JwtConfiguration")),
             name=p("Name") or self.name,
         )
-
-    def _create(self) -> None:
-        self.authorizer = self._new()
-
-    def _update(self, old_properties: dict[str, Any]) -> None:
-        old_id = self.authorizer.id
-        self.authorizer = self._new()
-        _rekey(self.api.authorizers, self.authorizer, "id", old_id)
-
-    def _delete(self) -> None:
-        self.api.delete_authorizer(self.authorizer.id)
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.authorizer.id
-
-    def attribute(self, name: str) -> Any:
-        return self.authorizer.id
 
 
 class VpcLink(ExtensionModel):
