@@ -6,8 +6,6 @@ boto3 (`endpoint_url`, dummy credentials, us-east-1) and assert only what a clie
 
 from __future__ import annotations
 
-import contextlib
-import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,21 +14,9 @@ from pathlib import Path
 import pytest
 
 from core.local import server
+from tests.aws_env import env
 
 RESOURCE_DELAY = "0.02"  # seconds per resource: quick, yet every operation is visibly asynchronous
-
-
-@contextlib.contextmanager
-def _state_dir_env(folder: Path):
-    saved = os.environ.get("STP_LOCAL_STATE_DIR")
-    os.environ["STP_LOCAL_STATE_DIR"] = str(folder)
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("STP_LOCAL_STATE_DIR", None)
-        else:
-            os.environ["STP_LOCAL_STATE_DIR"] = saved
 
 
 @pytest.fixture(scope="session")
@@ -42,12 +28,12 @@ def local_state(tmp_path_factory) -> Path:
 def local_aws(local_state) -> Iterator[server.ServerStatus]:
     """The session's server. The environment points at its state folder only while starting and stopping it
     (tests that need `server.status()` to find it use `in_local_state`)."""
-    with _state_dir_env(local_state):
+    with env(STP_LOCAL_STATE_DIR=str(local_state)):
         status = server.start(port=server.free_port(), resource_delay=RESOURCE_DELAY)
     try:
         yield status
     finally:
-        with _state_dir_env(local_state):
+        with env(STP_LOCAL_STATE_DIR=str(local_state)):
             server.stop()
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 import shutil
 import time
 import uuid
@@ -24,28 +23,10 @@ from pathlib import Path
 import pytest
 
 from core.local import server
+from tests.aws_env import dummy_credentials, env
+from tests.conftest import EXAMPLES
 
-ROOT = Path(__file__).resolve().parent.parent.parent
-EXAMPLES = ROOT / "examples"
 STAGE = "tui"
-
-
-@contextlib.contextmanager
-def env(**values: str | None):
-    saved = {k: os.environ.get(k) for k in values}
-    try:
-        for k, v in values.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @dataclass
@@ -126,18 +107,8 @@ def tui_aws(tmp_path_factory) -> Iterator[TuiAws]:
 
 @pytest.fixture(autouse=True)
 def tui_env(monkeypatch, tmp_path):
-    """Dummy credentials, no real profile, no user state folder, no colour surprises."""
-    empty = tmp_path / "aws-config-empty"
-    empty.write_text("")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "STP_LOCAL_PORT"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("STP_LOCAL_STATE_DIR", str(tmp_path / "no-local-server"))
+    """Dummy credentials, no real profile, no user state folder."""
+    dummy_credentials(monkeypatch, tmp_path)
 
 
 @pytest.fixture
