@@ -30,8 +30,19 @@ from pathlib import Path
 from typing import Any, Callable
 
 from core.aws.session import Aws, AwsProblem, error_code, error_message, translated
-from core.aws.stacks import (IN_PROGRESS_SUFFIX, OTHER_LABEL, SHARED_LABEL, STACK_TYPE, deployed_template,
-                             find_stack, is_terminal, list_resources, outputs_of, owners, stp_metadata)
+from core.aws.stacks import (
+    IN_PROGRESS_SUFFIX,
+    OTHER_LABEL,
+    SHARED_LABEL,
+    STACK_TYPE,
+    deployed_template,
+    find_stack,
+    is_terminal,
+    list_resources,
+    outputs_of,
+    owners,
+    stp_metadata,
+)
 
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples"
 DEFAULT_EXAMPLE = "queue-worker"
@@ -512,45 +523,22 @@ def create_placeholder_secrets(aws: Aws, template: dict) -> list[str]:
 
 def plan_deploy(aws: Aws, prepared) -> DeployPlan:
     """The checks and the change set of `stp deploy`, as data (nothing is executed)."""
-    from core.aws import artifacts, secrets
-    from core.aws.deploy import (
-        UPDATABLE,
-        create_plan,
-        mark_local_source,
-        restart_local_tasks,
-        supply_parameters,
-        template_argument,
-        unchanged,
-    )
+    from core.aws.deploy import check_updatable, create_plan, stage, template_argument
 
     console = _quiet_console()
     name = prepared.stack
     stack = find_stack(aws, name)
     if stack is not None:
-        status = stack["StackStatus"]
-        if status == "ROLLBACK_COMPLETE":
+        if stack["StackStatus"] == "ROLLBACK_COMPLETE":
             raise AwsProblem(f"stack {name} is ROLLBACK_COMPLETE (its first creation failed): delete it first"
                              " (`stp delete`), then deploy again")
-        if status.endswith(IN_PROGRESS_SUFFIX) and status != "REVIEW_IN_PROGRESS":
-            raise AwsProblem(f"stack {name} is busy ({status}); wait until it settles, then plan again")
-        if status not in UPDATABLE and status != "REVIEW_IN_PROGRESS":
-            raise AwsProblem(f"stack {name} is {status} and cannot be updated")
-    problems = secrets.check_references(aws, prepared.template)
-    if problems:
-        raise AwsProblem("missing secrets (nothing was changed):\n" + "\n".join(problems)
-                         + "\ncreate them with `stp secret set NAME VALUE`")
-    if aws.local:
-        mark_local_source(prepared)  # so the local AWS runs the workloads from this source
-    bucket = artifacts.DeploymentBucket(aws, name)
-    parameters = supply_parameters(aws, prepared, bucket, console)
-    tags = [{"Key": "stp:project", "Value": prepared.project}, {"Key": "stp:stage", "Value": prepared.stage}]
-    if stack is not None and unchanged(aws, stack, prepared, parameters, tags):
-        if aws.local:
-            restart_local_tasks(aws, name)
+        check_updatable(stack, name)
+    staged = stage(aws, prepared, stack, console)
+    if staged.unchanged:
         return DeployPlan(prepared, None, notes=_console_lines(console),
                           up_to_date=f"no changes: {name} is up to date ({stack['StackStatus']})")
-    template_arg = template_argument(prepared, bucket, console)
-    plan = create_plan(aws, prepared, stack, template_arg, parameters, tags, console)
+    template_arg = template_argument(prepared, staged.bucket, console)
+    plan = create_plan(aws, prepared, stack, template_arg, staged.parameters, staged.tags, console)
     if plan is None:
         return DeployPlan(prepared, None, notes=_console_lines(console), up_to_date=f"no changes: {name} is up to date")
     return DeployPlan(prepared, plan, diff_rows(plan.changes), _console_lines(console))
@@ -739,7 +727,9 @@ def _hook_name(arn: str) -> str:
 
 def _rollouts_module():
     try:
-        from core.aws import rollouts  # written by another part of the project; optional here
+        from core.aws import (
+            rollouts,  # written by another part of the project; optional here
+        )
     except ImportError:
         return None
     if not all(callable(getattr(rollouts, n, None)) for n in ("current_rollout", "stop_rollout")):

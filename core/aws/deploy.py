@@ -355,6 +355,54 @@ def restart_local_tasks(aws: Aws, stack: str) -> bool:
         return False
 
 
+# --------------------------------------------------------------------------------------------- before a change set
+
+
+def check_updatable(stack: dict, name: str) -> None:
+    """Refuse a stack that cannot take a change set now: busy, or failed beyond an update.
+
+    ROLLBACK_COMPLETE (a failed first creation) is left to the caller: it can only be deleted and created again.
+    """
+    status = stack["StackStatus"]
+    if status.endswith(IN_PROGRESS_SUFFIX) and status != "REVIEW_IN_PROGRESS":
+        raise AwsProblem(f"stack {name} {BUSY} ({status}); wait until it settles (`stp info`), then deploy again")
+    if status not in UPDATABLE and status != "REVIEW_IN_PROGRESS":
+        hint = {"UPDATE_ROLLBACK_FAILED": "continue the rollback in the CloudFormation console first",
+                "ROLLBACK_FAILED": "delete it with `stp delete` first",
+                "DELETE_FAILED": "delete it with `stp delete` first",
+                "CREATE_FAILED": "delete it with `stp delete` first"}.get(status, "fix it first")
+        raise AwsProblem(f"stack {name} is {status} and cannot be updated: {hint}")
+
+
+@dataclass
+class Staged:
+    """What a change set is made from, once every check has passed."""
+
+    bucket: artifacts.DeploymentBucket
+    parameters: dict
+    tags: list[dict]
+    unchanged: bool  # the stack already has this template, these parameters and tags
+    restarted: bool = False  # (local AWS, unchanged) the workloads were restarted with the current source
+
+
+def stage(aws: Aws, prepared: Prepared, stack: dict | None, console: Console) -> Staged:
+    """Everything before the change set, shared by `stp deploy` and the dashboard: the secret check (nothing
+    changes when one is missing), the local source folder, the parameters and whether anything changed."""
+    problems = secrets.check_references(aws, prepared.template)
+    if problems:
+        lines = "\n".join(f"  {p}" for p in problems)
+        raise AwsProblem(f"missing secrets (nothing was changed):\n{lines}\ncreate them with"
+                         " `stp secret set NAME VALUE` (a JSON object for keyed secrets)")
+    if aws.local:
+        mark_local_source(prepared)
+    bucket = artifacts.DeploymentBucket(aws, prepared.stack)
+    parameters = supply_parameters(aws, prepared, bucket, console)
+    tags = [{"Key": "stp:project", "Value": prepared.project}, {"Key": "stp:stage", "Value": prepared.stage}]
+    same = stack is not None and unchanged(aws, stack, prepared, parameters, tags)
+    restarted = same and aws.local and restart_local_tasks(aws, prepared.stack)
+    return Staged(bucket, parameters, tags, same, restarted)
+
+
 # --------------------------------------------------------------------------------------------- the command
 
 
@@ -373,31 +421,16 @@ def deploy(aws: Aws, prepared: Prepared, console: Console, *, yes: bool = False)
             if not _recreate(aws, stack, console, yes):
                 return 1
             stack = None
-        elif status.endswith(IN_PROGRESS_SUFFIX) and status != "REVIEW_IN_PROGRESS":
-            raise AwsProblem(f"stack {name} {BUSY} ({status}); wait until it settles (`stp info`), then deploy again")
-        elif status not in UPDATABLE and status != "REVIEW_IN_PROGRESS":
-            hint = {"UPDATE_ROLLBACK_FAILED": "continue the rollback in the CloudFormation console first",
-                    "ROLLBACK_FAILED": "delete it with `stp delete` first",
-                    "DELETE_FAILED": "delete it with `stp delete` first",
-                    "CREATE_FAILED": "delete it with `stp delete` first"}.get(status, "fix it first")
-            raise AwsProblem(f"stack {name} is {status} and cannot be updated: {hint}")
-    problems = secrets.check_references(aws, prepared.template)
-    if problems:
-        lines = "\n".join(f"  {p}" for p in problems)
-        raise AwsProblem(f"missing secrets (nothing was changed):\n{lines}\ncreate them with"
-                         " `stp secret set NAME VALUE` (a JSON object for keyed secrets)")
-    if aws.local:
-        mark_local_source(prepared)
-    bucket = artifacts.DeploymentBucket(aws, name)
-    parameters = supply_parameters(aws, prepared, bucket, console)
-    tags = [{"Key": "stp:project", "Value": prepared.project}, {"Key": "stp:stage", "Value": prepared.stage}]
-    if stack is not None and unchanged(aws, stack, prepared, parameters, tags):
+        else:
+            check_updatable(stack, name)
+    staged = stage(aws, prepared, stack, console)
+    if staged.unchanged:
         console.say(console.paint(f"no changes: {name} is up to date ({stack['StackStatus']})", "green"))
-        if aws.local and restart_local_tasks(aws, name):
+        if staged.restarted:
             console.say("local tasks restarted with the current source")
         return 0
-    template_arg = template_argument(prepared, bucket, console)
-    plan = create_plan(aws, prepared, stack, template_arg, parameters, tags, console)
+    template_arg = template_argument(prepared, staged.bucket, console)
+    plan = create_plan(aws, prepared, stack, template_arg, staged.parameters, staged.tags, console)
     if plan is None:
         console.say(console.paint(f"no changes: {name} is up to date", "green"))
         return 0
