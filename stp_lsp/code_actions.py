@@ -34,7 +34,7 @@ from core.model.params import CONNECTABLE_TYPES, RESOURCE_PARAMS
 from core.model.registry import ALL_RESOURCE_TYPES, RESOURCE_MODELS
 from core.source import roundtrip
 from core.source.span import Span
-from stp_lsp.diagnostics import SOURCE, core_diagnostic_for, span_of
+from stp_lsp.diagnostics import SOURCE, core_diagnostic_for
 from stp_lsp.directives import directive_parts
 from stp_lsp.documents import Snapshot
 from stp_lsp.modelinfo import annotation_at, literal_values, members, models_at
@@ -193,7 +193,7 @@ class Fixer:
                 return []
             old = snap.positions.text_of(span)
             return [self.action(f"Change '{old}' to '{new}'", [self.edit(span, new)], diag, preferred)]
-        span = span_of(d, snap)
+        span = d.span
         if span.line != span.end_line:
             return []
         old = snap.positions.text_of(span)

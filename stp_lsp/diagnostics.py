@@ -45,21 +45,9 @@ def _jsonable(value):
     return str(value)
 
 
-def span_of(d: Diagnostic, snap: Snapshot):
-    """Core's span, except for a `$ResourceParam` name core misplaces (nested directives):
-    then the name's place from the name index. Remove once core positions those itself."""
-    name = (d.data or {}).get("create")
-    if d.code != "unknown-reference" or not isinstance(name, str) or snap.positions.text_of(d.span) == name:
-        return d.span
-    for r in snap.names.references:
-        if r.via == "directive" and r.path == d.path and r.name == name:
-            return r.span
-    return d.span
-
-
 def to_lsp(d: Diagnostic, snap: Snapshot) -> types.Diagnostic:
     return types.Diagnostic(
-        range=snap.range(span_of(d, snap)),
+        range=snap.range(d.span),
         message=d.message,
         severity=SEVERITIES.get(d.severity, types.DiagnosticSeverity.Error),
         code=d.code,
@@ -76,7 +64,7 @@ def core_diagnostic_for(snap: Snapshot, diag: types.Diagnostic) -> Diagnostic | 
     """The core diagnostic an LSP diagnostic (as the client sends it back, e.g. in a code action
     request) came from: same code and range. For code actions in part B."""
     for d in snap.analysis.diagnostics:
-        if d.code == diag.code and snap.range(span_of(d, snap)) == diag.range:
+        if d.code == diag.code and snap.range(d.span) == diag.range:
             return d
     return None
 

@@ -5,10 +5,7 @@ from ``analysis.symbols`` unchanged when their span covers exactly the name.
 A span covering the name with its quotes is narrowed; a span that does not
 show the name at all is dropped and counted in ``unreliable``, so rename
 refuses rather than edit the wrong text. ``$ResourceParam('name', …)``
-references are positioned here from the directive's own argument offsets:
-core's spans for them are off for nested directives
-(``$Format('{}', $ResourceParam('db', 'host'))``) and for a directive that
-repeats the same ``$ResourceParam``.
+arguments are positioned by core (nested and repeated directives included).
 """
 
 from __future__ import annotations
@@ -17,7 +14,6 @@ from dataclasses import replace
 
 from core.analysis.symbols import Definition, Reference, SymbolIndex
 from core.source.span import Span
-from stp_lsp.directives import directive_parts
 from stp_lsp.positions import Positions
 
 
@@ -48,14 +44,11 @@ class NameIndex(SymbolIndex):
         for key, d in core.containers.items():
             idx._add_definition(idx.containers, key, d, positions)
         for r in core.references:
-            if r.via == "directive":
-                continue
             span = exact_span(positions, r.span, r.name)
             if span is None:
                 idx.unreliable.append(r)
             else:
                 idx.references.append(replace(r, span=span) if span != r.span else r)
-        idx.references.extend(_directive_refs(analysis, positions))
         return idx
 
     def _add_definition(self, table: dict, key, d: Definition, positions: Positions) -> None:
@@ -80,15 +73,3 @@ class NameIndex(SymbolIndex):
 
     def unreliable_for(self, name: str, kind: str) -> list:
         return [u for u in self.unreliable if u.name == name and u.kind == kind]
-
-
-def _directive_refs(analysis, positions: Positions) -> list[Reference]:
-    out: list[Reference] = []
-    for site in analysis.directives:
-        if not any(d.name == "ResourceParam" for d in site.directive.walk()):
-            continue
-        owner = site.path[1] if len(site.path) > 1 and site.path[0] == "resources" else None
-        for part in directive_parts(site, positions.core_line(site.node.start_mark.line)):
-            if part.kind == "arg" and part.index == 0 and part.directive.name == "ResourceParam" and isinstance(part.value, str):
-                out.append(Reference(part.value, "resource", ("*",), part.inner, site.path, owner, "directive"))
-    return out

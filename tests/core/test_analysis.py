@@ -300,3 +300,23 @@ def test_unknown_resource_param_underlines_the_parameter_and_names_it():
                                                                 line.index("urll") + 4)
     assert d.message.startswith("An sqs-queue has no parameter 'urll'. Did you mean 'url'?")
     assert d.data["param"] == "urll" and d.data["replace_with"] == ["url"]
+
+
+def test_a_directive_written_with_escapes_is_underlined_whole_not_at_a_shifted_place():
+    text = yaml(r"""
+        resources:
+          db:
+            type: sqs-queue
+          w:
+            type: worker-service
+            properties:
+              packaging: {type: prebuilt-image, properties: {image: x}}
+              resources: {cpu: 0.25, memory: 512}
+              environment:
+                - name: A
+                  value: "$ResourceParam('\x64bx', 'url')"
+    """)
+    (d,) = analyze(text).errors
+    line = text.splitlines()[10]
+    assert d.code == "unknown-reference" and "'dbx'" in d.message
+    assert (d.span.line, d.span.col, d.span.end_col) == (10, line.index('"'), len(line))
