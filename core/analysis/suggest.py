@@ -34,3 +34,9 @@ def one_of(values, limit: int = 12) -> str:
     if len(vals) > limit:
         return ", ".join(vals[:limit]) + f" … ({len(vals) - limit} more)"
     return ", ".join(vals)
+
+
+def with_article(noun: str) -> str:
+    """The noun with its article: 'an sns-topic', 'a bucket' (as the names are read aloud)."""
+    vowel_sound = noun[:1].lower() in "aeio" or noun.lower().startswith(("sns", "sqs", "http", "upstash"))
+    return f"{'an' if vowel_sound else 'a'} {noun}"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from core.analysis.directive_spans import arg_span
 from core.analysis.rules import rule
-from core.analysis.rules.references import _a
-from core.analysis.suggest import closest, one_of
+from core.analysis.suggest import closest, one_of, with_article
 from core.model.params import params_of
 
 # name → (min args, max args or None, what the arguments are)
@@ -112,7 +111,7 @@ def _check_resource_param(ctx, site, d, spans):
         available = one_of(params) if params else "none"
         ctx.report(
             "unknown-resource-param",
-            f"{_a(entry.type).capitalize()} has no parameter '{param}'."
+            f"{with_article(entry.type).capitalize()} has no parameter '{param}'."
             + (f" Did you mean '{hint[0]}'?" if hint else "")
             + f" Available: {available}.",
             site.path, span=arg_span(site, d, 1), replace_with=hint, allowed=list(params), param=param,

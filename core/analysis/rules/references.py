@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.analysis.rules import rule
-from core.analysis.suggest import closest, one_of
+from core.analysis.suggest import closest, one_of, with_article
 from core.model.params import AWS_MACROS, CONNECTABLE_TYPES
 
 
@@ -78,7 +78,7 @@ def references(ctx):
                        create=ref.name, expected=list(ref.expected))
             continue
         if accepted is not None and target.type is not None and target.type not in accepted:
-            msg = f"'{ref.name}' is {_a(target.type)}, but {_a(_kinds(ref.expected))} is expected here."
+            msg = f"'{ref.name}' is {with_article(target.type)}, but {with_article(_kinds(ref.expected))} is expected here."
             if fitting:
                 msg += f" Candidates: {one_of(fitting)}."
             ctx.report("wrong-reference-type", msg, ref.path, span=ref.span, allowed=fitting)
@@ -90,9 +90,3 @@ def _kinds(expected: tuple) -> str:
     if "connectable" in expected:
         return "connectable resource"
     return " or ".join(expected)
-
-
-def _a(noun: str) -> str:
-    """The noun with its article: 'an sns-topic', 'a bucket' (as the names are read aloud)."""
-    vowel_sound = noun[:1].lower() in "aeio" or noun.lower().startswith(("sns", "sqs", "http", "upstash"))
-    return f"{'an' if vowel_sound else 'a'} {noun}"
