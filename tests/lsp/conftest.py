@@ -7,19 +7,15 @@ own with ``start_server``.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from pytest_asyncio import is_async_test
 
-HERE = Path(__file__).resolve().parent
-# the test modules import their helpers as `lsp_support`, whether or not tests/ is a package
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
+from tests.lsp.lsp_support import CLIENTS, start_server, stop_server
 
-from lsp_support import CLIENTS, start_server, stop_server
+HERE = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(items):

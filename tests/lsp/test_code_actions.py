@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from lsp_support import (
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from core.analysis import analyze
+from tests.lsp.lsp_support import (
     apply_edits,
     change_doc,
     close_doc,
@@ -12,10 +16,6 @@ from lsp_support import (
     workspace_edits,
     yaml,
 )
-from lsprotocol import types
-from pytest_lsp import LanguageClient
-
-from core.analysis import analyze
 
 BROKEN = yaml("""
     # the shop's stack

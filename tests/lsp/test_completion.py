@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from lsp_support import (
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tests.lsp.lsp_support import (
     CLIENTS,
     apply_edits,
     change_doc,
@@ -16,8 +19,6 @@ from lsp_support import (
     units,
     yaml,
 )
-from lsprotocol import types
-from pytest_lsp import LanguageClient
 
 CURSOR = "‸"
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from lsp_support import (
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tests.lsp.lsp_support import (
     CLIENTS,
     change_doc,
     close_doc,
@@ -20,8 +23,6 @@ from lsp_support import (
     stop_server,
     yaml,
 )
-from lsprotocol import types
-from pytest_lsp import LanguageClient
 
 E, W, I = types.DiagnosticSeverity.Error, types.DiagnosticSeverity.Warning, types.DiagnosticSeverity.Information
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from lsp_support import close_doc, doc_id, open_doc, open_example, pos, rng, yaml
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -11,6 +10,15 @@ from core.model.workloads import (
     HttpApiEvent,
     WorkloadResources,
     WorkloadScaling,
+)
+from tests.lsp.lsp_support import (
+    close_doc,
+    doc_id,
+    open_doc,
+    open_example,
+    pos,
+    rng,
+    yaml,
 )
 
 CONFIG = yaml("""

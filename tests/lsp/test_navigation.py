@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from lsp_support import (
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pytest_lsp import LanguageClient
+
+from tests.lsp.lsp_support import (
     apply_edits,
     close_doc,
     doc_id,
@@ -13,9 +17,6 @@ from lsp_support import (
     rng,
     yaml,
 )
-from lsprotocol import types
-from pygls.exceptions import JsonRpcException
-from pytest_lsp import LanguageClient
 
 CONFIG = yaml("""
     resources:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from lsp_support import EXAMPLES
 from lsprotocol import types
 
 from core.analysis import analyze
 from core.source.span import Span
 from stp_lsp.documents import AttachPolicy, Snapshot, glob_to_regex
 from stp_lsp.positions import Positions, apply_change
+from tests.lsp.lsp_support import EXAMPLES
 
 P = types.Position
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from lsp_support import (
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from tests.lsp.lsp_support import (
     EXAMPLES,
     close_doc,
     doc_id,
@@ -12,8 +15,6 @@ from lsp_support import (
     rng,
     yaml,
 )
-from lsprotocol import types
-from pytest_lsp import LanguageClient
 
 K = types.SymbolKind
 
