@@ -165,6 +165,7 @@ local function run()
   end, 20)
   note('diagnostics ' .. tostring(got))
   result.diagnostics = diagnostics_of(bufnr)
+  result.omnifunc = vim.bo[bufnr].omnifunc
 
   result.capabilities = {
     completion = supports(client, 'completionProvider'),

@@ -237,6 +237,8 @@ def test_client_starts_with_the_mode_for_the_version(nvim: Run):
     assert out["filetype"] == "yaml"
     # root: the nearest parent with .git, not the file's own folder
     assert out["client"]["root_dir"] == str(nvim.scenario.project)
+    # <C-x><C-o> completes from stp-lsp on every version, without a completion plugin
+    assert out["omnifunc"] == "v:lua.vim.lsp.omnifunc"
 
 
 def test_diagnostics_arrive_with_lines_and_messages(nvim: Run):

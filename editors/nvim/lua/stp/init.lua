@@ -222,6 +222,19 @@ local function init_options(opts)
   return { stp = { extraFiles = opts.extra_files or {} } }
 end
 
+-- On attach: completion with <C-x><C-o> out of the box (Neovim 0.11 does this itself; 0.7-0.10 do not),
+-- unless the buffer already has an omnifunc, then the user's own on_attach.
+local function on_attach(opts)
+  return function(client, bufnr)
+    if vim.bo[bufnr].omnifunc == '' then
+      vim.bo[bufnr].omnifunc = 'v:lua.vim.lsp.omnifunc'
+    end
+    if opts.on_attach then
+      opts.on_attach(client, bufnr)
+    end
+  end
+end
+
 local function client_config(opts, root)
   local cfg = {
     name = M.name,
@@ -229,7 +242,7 @@ local function client_config(opts, root)
     root_dir = root,
     workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
     init_options = init_options(opts),
-    on_attach = opts.on_attach,
+    on_attach = on_attach(opts),
   }
   if opts.settings ~= nil then
     cfg.settings = opts.settings
@@ -361,7 +374,7 @@ local function setup_config(opts)
       end
     end,
     init_options = init_options(opts),
-    on_attach = opts.on_attach,
+    on_attach = on_attach(opts),
   }
   if opts.settings ~= nil then
     cfg.settings = opts.settings
